@@ -1,0 +1,63 @@
+"""snov_async: the async-first Python SDK for the Snov.io REST API.
+
+Example::
+
+    import asyncio
+    from snov_async import SnovClient
+
+    async def main() -> None:
+        async with SnovClient.from_env() as snov:
+            print(await snov.account.balance())
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+from ._client import SnovClient
+from ._http import RequestStats
+from ._pacing import EvenPacer, Pacer
+from ._retry import CallKind, RetryPolicy
+from ._version import __version__
+from .errors import (
+    AuthenticationError,
+    ClientStateError,
+    ConfigurationError,
+    NotEnoughCreditsError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    SnovError,
+    TaskTimeoutError,
+    TransportError,
+    ValidationError,
+)
+from .models import Balance, OpenEnum, SnovModel
+
+__all__ = [
+    "AuthenticationError",
+    "Balance",
+    "CallKind",
+    "ClientStateError",
+    "ConfigurationError",
+    "EvenPacer",
+    "NotEnoughCreditsError",
+    "NotFoundError",
+    "OpenEnum",
+    "OutcomeUnknownError",
+    "Pacer",
+    "RateLimitError",
+    "RequestStats",
+    "ResponseFormatError",
+    "RetryPolicy",
+    "ServerError",
+    "SnovClient",
+    "SnovError",
+    "SnovModel",
+    "TaskTimeoutError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,98 @@
+"""OAuth client-credentials tokens: one shared token, refreshed ahead of expiry, one refresh
+at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from ._constants import DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_REFRESH_MARGIN
+
+__all__ = ["Secret", "TokenManager"]
+
+
+class Secret:
+    """A string that never shows itself in a repr, str or log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """The secret value itself; only for putting on the wire."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+#: Fetches a new token: returns ``(access_token, expires_in_seconds_or_None)``.
+TokenFetcher = Callable[[], Awaitable[tuple[str, "float | None"]]]
+
+
+class TokenManager:
+    """Holds the access token shared by every concurrent call of a client.
+
+    * ``get()`` returns a token that is valid for at least ``refresh_margin`` more seconds,
+      fetching a new one when needed. However many calls ask at once, one fetch runs.
+    * ``invalidate(token)`` drops the token after a 401, unless another call has already
+      replaced it, so that a wave of 401s still causes a single refresh.
+    """
+
+    __slots__ = ("_expires_at", "_fetch", "_lock", "_token", "fetch_count", "refresh_margin")
+
+    def __init__(
+        self, fetch: TokenFetcher, *, refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN
+    ) -> None:
+        self._fetch = fetch
+        self.refresh_margin = refresh_margin
+        self._token: Secret | None = None
+        self._expires_at = 0.0
+        self._lock: asyncio.Lock | None = None
+        #: How many tokens were fetched over the manager's life.
+        self.fetch_count = 0
+
+    def __repr__(self) -> str:
+        state = "no token" if self._token is None else "token cached"
+        return f"<TokenManager {state} fetches={self.fetch_count}>"
+
+    def _valid(self, now: float) -> bool:
+        return self._token is not None and now < self._expires_at
+
+    async def get(self) -> str:
+        """A usable access token (fetched at most once however many callers wait)."""
+        loop = asyncio.get_running_loop()
+        if self._valid(loop.time()):
+            assert self._token is not None
+            return self._token.get()
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if not self._valid(loop.time()):
+                token, expires_in = await self._fetch()
+                self.fetch_count += 1
+                lifetime = DEFAULT_TOKEN_LIFETIME if expires_in is None else expires_in
+                # Refresh ahead of expiry, but never spend more than half a lifetime on it.
+                margin = min(self.refresh_margin, lifetime / 2)
+                self._token = Secret(token)
+                self._expires_at = loop.time() + lifetime - margin
+            assert self._token is not None
+            return self._token.get()
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` (after a 401) if it is still the current one."""
+        if self._token is not None and self._token.get() == token:
+            self._token = None
+            self._expires_at = 0.0

@@ -1,0 +1,186 @@
+"""`SnovClient`: configuration, lifecycle, and the resource modules as attributes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from ._auth import Secret
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_PACING_MARGIN,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_REFRESH_MARGIN,
+)
+from ._http import HTTPCore, RequestStats
+from ._pacing import EvenPacer, Pacer
+from ._retry import RetryPolicy
+from .errors import ConfigurationError
+from .resources.account import AccountResource
+
+__all__ = ["SnovClient"]
+
+ENV_CLIENT_ID = "SNOV_CLIENT_ID"
+ENV_CLIENT_SECRET = "SNOV_CLIENT_SECRET"
+ENV_BASE_URL = "SNOV_BASE_URL"
+
+
+class SnovClient:
+    """An asynchronous client for the Snov.io REST API.
+
+    Example::
+
+        async with SnovClient(client_id, client_secret) as snov:
+            balance = await snov.account.balance()
+            print(balance.balance)
+
+    Args:
+        client_id: the API user id (https://app.snov.io/account/api). ``None`` reads
+            ``SNOV_CLIENT_ID`` from the environment.
+        client_secret: the API secret. ``None`` reads ``SNOV_CLIENT_SECRET``. It never appears
+            in a repr, a log line or an exception message.
+        base_url: the API root; point it at a sandbox to work offline.
+        requests_per_minute: the account's rate limit. Requests are spaced evenly at this
+            rate (plus ``pacing_margin``) so no window of any length holds more than its share.
+        timeout: seconds for one HTTP exchange, or an ``aiohttp.ClientTimeout``.
+        session: an ``aiohttp.ClientSession`` to borrow; it is left open on close. By default
+            the client makes its own when entered (or on first use) and closes it on exit.
+        pacer: a pacer to share between clients of one account (default: a new `EvenPacer`).
+        burst: requests allowed back to back after an idle period (default 1: even spacing).
+        pacing_margin: extra spacing, as a fraction of the interval, against network jitter.
+        retry: the `RetryPolicy` (attempts, back-off).
+        token_refresh_margin: refresh the token this many seconds before it expires.
+
+    Nothing binds to an event loop when the client is made, so it can be built at import time
+    or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
+    """
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
+        timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        session: aiohttp.ClientSession | None = None,
+        pacer: Pacer | None = None,
+        burst: int = 1,
+        pacing_margin: float = DEFAULT_PACING_MARGIN,
+        retry: RetryPolicy | None = None,
+        token_refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
+    ) -> None:
+        client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
+        if client_secret is None:
+            client_secret = os.environ.get(ENV_CLIENT_SECRET)
+        if not client_id or not isinstance(client_id, str):
+            raise ConfigurationError(
+                f"client_id is required (pass it, or set {ENV_CLIENT_ID})", field="client_id"
+            )
+        if not client_secret or not isinstance(client_secret, str):
+            raise ConfigurationError(
+                f"client_secret is required (pass it, or set {ENV_CLIENT_SECRET})",
+                field="client_secret",
+            )
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"base_url must be an http(s) URL, got {base_url!r}", field="base_url"
+            )
+        if isinstance(timeout, (int, float)):
+            if timeout <= 0:
+                raise ConfigurationError("timeout must be positive", field="timeout")
+            client_timeout = aiohttp.ClientTimeout(total=float(timeout))
+        elif isinstance(timeout, aiohttp.ClientTimeout):
+            client_timeout = timeout
+        else:
+            raise ConfigurationError(
+                "timeout must be seconds or an aiohttp.ClientTimeout", field="timeout"
+            )
+        if token_refresh_margin < 0:
+            raise ConfigurationError("token_refresh_margin must be >= 0")
+        if pacer is None:
+            pacer = EvenPacer(requests_per_minute, burst=burst, margin=pacing_margin)
+        elif not isinstance(pacer, Pacer):
+            raise ConfigurationError("pacer must have acquire() and cool_down()", field="pacer")
+        self.client_id = client_id
+        self._secret = Secret(client_secret)
+        self._http = HTTPCore(
+            base_url=base_url,
+            client_id=client_id,
+            client_secret=self._secret,
+            pacer=pacer,
+            retry=retry or RetryPolicy(),
+            timeout=client_timeout,
+            session=session,
+            token_refresh_margin=token_refresh_margin,
+        )
+        #: The account section: ``await snov.account.balance()``.
+        self.account = AccountResource(self._http)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SnovClient:
+        """Build a client from ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and the optional
+        ``SNOV_BASE_URL``. Keyword arguments are passed on to the constructor."""
+        env = os.environ if environ is None else environ
+        client_id = env.get(ENV_CLIENT_ID)
+        client_secret = env.get(ENV_CLIENT_SECRET)
+        missing = [
+            n for n, v in ((ENV_CLIENT_ID, client_id), (ENV_CLIENT_SECRET, client_secret)) if not v
+        ]
+        if missing:
+            raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+        if env.get(ENV_BASE_URL) and "base_url" not in kwargs:
+            kwargs["base_url"] = env[ENV_BASE_URL]
+        return cls(client_id, client_secret, **kwargs)
+
+    # Introspection -----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    @property
+    def pacer(self) -> Pacer:
+        """The pacer of this client; pass it to another client of the same account."""
+        return self._http.pacer
+
+    @property
+    def stats(self) -> RequestStats:
+        """Counters of the requests this client sent."""
+        return self._http.stats
+
+    @property
+    def closed(self) -> bool:
+        return self._http.closed
+
+    def __repr__(self) -> str:
+        shown = self.client_id[:4] + "…" if len(self.client_id) > 4 else "…"
+        state = "closed" if self.closed else "open"
+        return f"<SnovClient {self.base_url} client_id={shown} {state}>"
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Prepare the HTTP session. Entering ``async with`` does this; so does first use."""
+        await self._http.open()
+
+    async def close(self) -> None:
+        """Close the session the client made (a borrowed one stays open). Idempotent."""
+        await self._http.close()
+
+    async def __aenter__(self) -> SnovClient:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,44 @@
+"""Every tunable default of the SDK, in one place."""
+
+from __future__ import annotations
+
+#: Production API root.
+DEFAULT_BASE_URL = "https://api.snov.io"
+
+#: The account-wide rate limit documented by Snov.io (all methods together).
+DEFAULT_REQUESTS_PER_MINUTE = 60.0
+
+#: Extra spacing added to every pacing interval, as a fraction of it, so that network jitter
+#: between our clock and the server's cannot push two requests into the same slot.
+DEFAULT_PACING_MARGIN = 0.02
+
+#: Total time allowed for one HTTP exchange, in seconds.
+DEFAULT_TIMEOUT = 30.0
+
+#: Refresh an access token this many seconds before its ``expires_in`` runs out.
+DEFAULT_TOKEN_REFRESH_MARGIN = 60.0
+
+#: Token lifetime assumed when the token answer carries no ``expires_in``.
+DEFAULT_TOKEN_LIFETIME = 3600.0
+
+#: Path of the OAuth client-credentials endpoint.
+TOKEN_PATH = "/v1/oauth/access_token"
+
+#: At most this many items per batch ``.../start`` call.
+MAX_BATCH = 10
+
+# Retries -----------------------------------------------------------------------------------
+
+#: Attempts per call, the first one included.
+DEFAULT_MAX_ATTEMPTS = 5
+#: First back-off delay, in seconds (jittered).
+DEFAULT_BACKOFF_BASE = 0.5
+#: No single back-off delay is longer than this, in seconds.
+DEFAULT_BACKOFF_MAX = 30.0
+#: A Retry-After longer than this is not waited for: the error is raised instead.
+MAX_RETRY_AFTER = 300.0
+#: HTTP statuses worth retrying for calls that are safe to repeat.
+RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+#: User-Agent sent with every request.
+USER_AGENT_PREFIX = "snov-async"

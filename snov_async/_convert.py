@@ -1,0 +1,93 @@
+"""The one cattrs converter that turns Snov.io JSON into attrs models.
+
+Rules every model gets for free:
+
+* keys are matched after camelCase -> snake_case (``firstName`` fills ``first_name``);
+* keys no field claims never crash: they are kept, untouched, in the model's ``extra`` mapping;
+* documented value sets are `OpenEnum` subclasses, which also accept values added later;
+* decimals (``"25000.00"``) become `decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
+
+from .errors import ResponseFormatError
+
+__all__ = ["camel_to_snake", "converter", "structure"]
+
+T = TypeVar("T")
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def camel_to_snake(name: str) -> str:
+    """``firstName`` -> ``first_name``; names already in snake_case are unchanged."""
+    return _CAMEL.sub("_", name).lower()
+
+
+converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not a decimal number: {value!r}") from exc
+
+
+converter.register_structure_hook(Decimal, _structure_decimal)
+
+
+def _model_hook(cls: type[Any]) -> Callable[[Any, type], Any]:
+    names = {f.name for f in attrs.fields(cls)}
+    has_extra = "extra" in names
+    base = make_dict_structure_fn(cls, converter)
+
+    def hook(data: Any, _: type) -> Any:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+        known: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            name = camel_to_snake(str(key))
+            if name in names and name != "extra" and name not in known:
+                known[name] = value
+            else:
+                extra[key] = value
+        if has_extra:
+            known["extra"] = extra
+        return base(known, cls)
+
+    return hook
+
+
+converter.register_structure_hook_factory(attrs.has, _model_hook)
+
+
+def structure(data: Any, cls: type[T], *, what: str = "") -> T:
+    """Structure ``data`` into ``cls``; a body that does not fit raises `ResponseFormatError`."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        name = getattr(cls, "__name__", str(cls))
+        detail = "; ".join(_flatten(exc)) or str(exc)
+        raise ResponseFormatError(
+            f"unexpected response shape for {name}{' (' + what + ')' if what else ''}: {detail}"
+        ) from exc
+
+
+def _flatten(exc: BaseException) -> list[str]:
+    if isinstance(exc, cattrs.BaseValidationError):
+        out: list[str] = []
+        for sub in exc.exceptions:
+            out.extend(_flatten(sub))
+        return out
+    return [f"{type(exc).__name__}: {exc}"]

@@ -1,0 +1,287 @@
+"""The one HTTP path every call takes.
+
+``request`` → retries (`_retry.py`) → auth (token, replay once on 401) → pacer → aiohttp →
+decoding and error mapping (`_sansio.py`). Each layer is one method here; none of them knows
+about resources or models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+
+from . import _sansio
+from ._auth import Secret, TokenManager
+from ._constants import TOKEN_PATH, USER_AGENT_PREFIX
+from ._pacing import Pacer
+from ._retry import CallKind, RetryPolicy
+from ._version import __version__
+from .errors import (
+    AuthenticationError,
+    ClientStateError,
+    NotFoundError,
+    RateLimitError,
+    SnovError,
+    TransportError,
+    ValidationError,
+)
+
+__all__ = ["HTTPCore", "RequestStats"]
+
+logger = logging.getLogger("snov_async")
+
+
+class _TokenUnavailable(Exception):
+    """Carries a token-fetch failure past the retry loop: the fetch had its own retries."""
+
+    def __init__(self, error: SnovError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _State(enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@attrs.define
+class RequestStats:
+    """Counters of what one client sent, for tests, benchmarks and the curious."""
+
+    #: HTTP requests that left the client (token requests and retries included).
+    requests: int = 0
+    #: Of those, requests for a token.
+    token_requests: int = 0
+    #: Attempts that were a retry of an earlier attempt.
+    retries: int = 0
+    #: 429 answers received.
+    rate_limited: int = 0
+    #: Replays after a 401.
+    auth_replays: int = 0
+
+
+class HTTPCore:
+    """Sends requests for one client: paced, authenticated, retried, decoded."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: Secret,
+        pacer: Pacer,
+        retry: RetryPolicy,
+        timeout: aiohttp.ClientTimeout,
+        session: aiohttp.ClientSession | None,
+        token_refresh_margin: float,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.pacer = pacer
+        self.retry = retry
+        self.timeout = timeout
+        self._session = session
+        self._owns_session = session is None
+        self._state = _State.NEW
+        self.tokens = TokenManager(self._fetch_token, refresh_margin=token_refresh_margin)
+        self.stats = RequestStats()
+        self._user_agent = f"{USER_AGENT_PREFIX}/{__version__} aiohttp/{aiohttp.__version__}"
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._state is _State.CLOSED
+
+    async def open(self) -> None:
+        """Make the session (if we own it) in the running loop. Idempotent."""
+        if self._state is _State.CLOSED:
+            raise ClientStateError("the client is closed; make a new SnovClient")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        self._state = _State.OPEN
+
+    async def close(self) -> None:
+        """Close the session if we made it; a borrowed session is left open."""
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    # The request path --------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        form: Mapping[str, Any] | None = None,
+        json: Any = None,
+        kind: CallKind | None = None,
+        auth: bool = True,
+    ) -> Any:
+        """Send one operation and return its decoded JSON, or raise a `SnovError`.
+
+        ``kind`` defaults to idempotent for GET and unsafe for everything else (see
+        `_retry.py`). ``params`` go to the query string, ``form`` to an urlencoded body,
+        ``json`` to a JSON body.
+        """
+        if self._state is not _State.OPEN:
+            await self.open()
+        method = method.upper()
+        if kind is None:
+            kind = CallKind.IDEMPOTENT if method == "GET" else CallKind.UNSAFE
+        delays = self.retry.delays()
+        attempt = 1
+        while True:
+            try:
+                return await self._send_authenticated(
+                    method, path, params=params, form=form, json=json, auth=auth, attempt=attempt
+                )
+            except _TokenUnavailable as failure:
+                # Nothing was sent for this call; the token request already retried.
+                raise failure.error from failure.error.__cause__
+            except SnovError as err:
+                if attempt >= self.retry.max_attempts or not self.retry.should_retry(kind, err):
+                    if self.retry.outcome_unknown(kind, err):
+                        raise self.retry.as_outcome_unknown(err) from err
+                    raise
+                delay = next(delays)
+                if isinstance(err, RateLimitError):
+                    if err.retry_after is not None:
+                        delay = err.retry_after
+                    # Slow the whole client: the next attempt (and everyone else's) waits in
+                    # the pacer until the cool-down is over.
+                    self.pacer.cool_down(delay)
+                else:
+                    await asyncio.sleep(delay)
+                attempt += 1
+                self.stats.retries += 1
+                logger.debug("retrying %s %s (attempt %d): %s", method, path, attempt, err)
+
+    async def _send_authenticated(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        form: Mapping[str, Any] | None,
+        json: Any,
+        auth: bool,
+        attempt: int,
+    ) -> Any:
+        if not auth:
+            return await self._send(method, path, params, form, json, None, attempt)
+        token = await self._token()
+        try:
+            return await self._send(method, path, params, form, json, token, attempt)
+        except AuthenticationError:
+            # The token may have been revoked or expired early: refresh once, replay once.
+            self.tokens.invalidate(token)
+            token = await self._token()
+            self.stats.auth_replays += 1
+            return await self._send(method, path, params, form, json, token, attempt)
+
+    async def _token(self) -> str:
+        try:
+            return await self.tokens.get()
+        except SnovError as exc:
+            raise _TokenUnavailable(exc) from exc
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        form: Mapping[str, Any] | None,
+        json: Any,
+        token: str | None,
+        attempt: int,
+    ) -> Any:
+        session = self._session
+        if session is None or self._state is not _State.OPEN:
+            raise ClientStateError("the client is closed; make a new SnovClient")
+        await self.pacer.acquire()
+        loop = asyncio.get_running_loop()
+        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        url = _sansio.join_url(self.base_url, path)
+        query = _sansio.encode_params(params) or None
+        body = _sansio.encode_params(form) if form is not None else None
+        started = loop.time()
+        self.stats.requests += 1
+        if path == TOKEN_PATH:
+            self.stats.token_requests += 1
+        try:
+            async with session.request(
+                method,
+                url,
+                params=query,
+                data=body,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            ) as resp:
+                status = resp.status
+                resp_headers = dict(resp.headers)
+                raw = await resp.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            logger.debug("%s %s -> no connection (attempt %d)", method, path, attempt)
+            err = TransportError(
+                f"could not connect: {type(exc).__name__}", method=method, path=path
+            )
+            err.request_sent = False
+            raise err from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            elapsed = loop.time() - started
+            logger.debug(
+                "%s %s -> %s after %.3fs (attempt %d)",
+                method,
+                path,
+                type(exc).__name__,
+                elapsed,
+                attempt,
+            )
+            kind = "timed out" if isinstance(exc, asyncio.TimeoutError) else "connection failed"
+            raise TransportError(f"{kind}: {type(exc).__name__}", method=method, path=path) from exc
+        elapsed = loop.time() - started
+        logger.debug("%s %s -> %d in %.3fs (attempt %d)", method, path, status, elapsed, attempt)
+        if status == 429:
+            self.stats.rate_limited += 1
+        return _sansio.decode_response(
+            status, resp_headers, raw, method=method, path=path, now=time.time()
+        )
+
+    async def _fetch_token(self) -> tuple[str, float | None]:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret.get(),
+        }
+        try:
+            payload = await self.request(
+                "POST", TOKEN_PATH, form=form, kind=CallKind.IDEMPOTENT, auth=False
+            )
+        except (ValidationError, NotFoundError, AuthenticationError) as exc:
+            raise AuthenticationError(
+                "the client credentials were rejected",
+                status=exc.status,
+                method="POST",
+                path=TOKEN_PATH,
+                messages=exc.messages,
+            ) from exc
+        return _sansio.parse_token(payload, method="POST", path=TOKEN_PATH)

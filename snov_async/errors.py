@@ -1,0 +1,182 @@
+"""Exceptions raised by snov_async.
+
+This is a leaf module: it imports nothing from the rest of the package, so every other module
+can import it without cycles.
+
+The tree::
+
+    SnovError                       base of everything this SDK raises on purpose
+    ├── ConfigurationError          bad client settings (also a ValueError); raised before I/O
+    ├── ClientStateError            the client was used after ``close()``
+    ├── ValidationError             400/422 answers and client-side input checks (also ValueError)
+    ├── AuthenticationError         401/403, bad client_id/client_secret, revoked tokens
+    ├── NotFoundError               404
+    ├── RateLimitError              429 after the retry budget was spent
+    ├── NotEnoughCreditsError       the account ran out of credits
+    ├── ServerError                 5xx after the retry budget was spent
+    ├── TransportError              connection failures and timeouts (no usable HTTP answer)
+    ├── ResponseFormatError         an HTML error page, truncated or otherwise invalid JSON
+    ├── OutcomeUnknownError         a call that starts paid work may or may not have reached
+    │                               the server (read timeout, dropped connection, 5xx); it was
+    │                               deliberately *not* retried. ``.cause`` holds the original.
+    └── TaskTimeoutError            a task did not complete before its deadline
+
+Every error carries the HTTP ``status`` (``None`` when there was no HTTP answer), the
+``method`` and ``path`` of the operation (never a query string, body or header, so no secret
+can leak through them) and ``messages``: the server's own messages, parsed from whichever of
+Snov.io's three error envelopes it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "AuthenticationError",
+    "ClientStateError",
+    "ConfigurationError",
+    "NotEnoughCreditsError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "ServerError",
+    "SnovError",
+    "TaskTimeoutError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class SnovError(Exception):
+    """Base class for every error raised by snov_async.
+
+    Attributes:
+        message: a human-readable summary (no secrets).
+        status: the HTTP status code, or ``None`` when no HTTP answer was read.
+        method: the HTTP method of the operation, e.g. ``"POST"``.
+        path: the path template or path of the operation, e.g. ``"/v1/get-balance"``.
+        messages: the server's own error messages, in the order it sent them.
+        field: for validation errors, the name of the offending field when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        messages: Sequence[str] = (),
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.messages = tuple(messages)
+        self.field = field
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        if self.method and self.path:
+            parts.append(f"{self.method} {self.path}")
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        prefix = " ".join(parts)
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        extra = [m for m in self.messages if m and m != self.message]
+        if extra:
+            text += " (" + "; ".join(extra) + ")"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._render()!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep the keyword-only attributes across pickling (multiprocessing, journals).
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[SnovError], message: str, state: dict[str, object]) -> SnovError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._render())
+    return err
+
+
+class ConfigurationError(SnovError, ValueError):
+    """The client was configured with missing or invalid settings."""
+
+
+class ClientStateError(SnovError):
+    """The client was used in a state that does not allow it (for example after close)."""
+
+
+class ValidationError(SnovError, ValueError):
+    """The request was rejected as invalid: by the server (400/422) or before sending."""
+
+
+class AuthenticationError(SnovError):
+    """Credentials or the access token were rejected (401/403)."""
+
+
+class NotFoundError(SnovError):
+    """The requested object or route does not exist (404)."""
+
+
+class RateLimitError(SnovError):
+    """The server kept answering 429 after every retry.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, when it said so.
+    """
+
+    retry_after: float | None = None
+
+
+class NotEnoughCreditsError(SnovError):
+    """The account does not have enough credits for the operation."""
+
+
+class ServerError(SnovError):
+    """The server answered with a 5xx status."""
+
+
+class TransportError(SnovError):
+    """No usable HTTP answer: the connection failed, dropped, or timed out.
+
+    Attributes:
+        request_sent: ``False`` only when the connection failed before any byte of the
+            request left this process (so the server cannot have processed it).
+    """
+
+    request_sent: bool = True
+
+
+class ResponseFormatError(SnovError):
+    """The answer could not be decoded: an HTML error page, truncated or invalid JSON."""
+
+
+class OutcomeUnknownError(SnovError):
+    """A call that starts paid work failed in a way that leaves its outcome unknown.
+
+    The request may have reached Snov.io and spent credits, so it was not retried. The task
+    runner reports the affected items with this error instead of sending them again.
+
+    Attributes:
+        cause: the error that made the outcome unknown.
+    """
+
+    cause: SnovError | None = None
+
+
+class TaskTimeoutError(SnovError):
+    """A started task did not complete before its deadline.
+
+    Attributes:
+        task_hash: the hash of the task, usable to fetch the result later.
+    """
+
+    task_hash: str | None = None

@@ -1,0 +1,142 @@
+"""Pacing on a virtual clock: spacing, the window property, bursts, cool-downs."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+import math
+
+import pytest
+
+from snov_async import ConfigurationError, EvenPacer
+from tests.vtime import run_virtual
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """The most timestamps that any half-open window [t, t + window) holds."""
+    times = sorted(times)
+    return max(bisect.bisect_left(times, t + window) - i for i, t in enumerate(times))
+
+
+async def acquire_times(pacer: EvenPacer, n: int) -> list[float]:
+    loop = asyncio.get_running_loop()
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await pacer.acquire()
+        stamps.append(loop.time())
+
+    await asyncio.gather(*(one() for _ in range(n)))
+    return stamps
+
+
+def test_default_spacing_is_one_interval_with_the_safety_margin() -> None:
+    pacer = EvenPacer(60)
+    assert pacer.interval == pytest.approx(1.02)
+    stamps = run_virtual(lambda: acquire_times(pacer, 150))
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) == pytest.approx(1.02)
+    assert max(gaps) == pytest.approx(1.02)
+
+
+@pytest.mark.parametrize("rpm", [60, 1200, 7])
+def test_no_window_of_any_length_holds_more_than_its_share(rpm: float) -> None:
+    pacer = EvenPacer(rpm)
+    stamps = run_virtual(lambda: acquire_times(pacer, 200))
+    # A window of w seconds holds at most its share, ceil(w * rpm / 60) requests.
+    for window in (0.05, 0.5, 1.0, 2.5, 10.0, 60.0, 61.3):
+        assert max_in_window(stamps, window) <= math.ceil(window * rpm / 60.0)
+    # The rolling minute: never more than rpm requests.
+    assert max_in_window(stamps, 60.0) <= rpm
+
+
+def test_aiolimiter_style_burst_is_not_the_default() -> None:
+    """AsyncLimiter(60, 60) lets ~119 requests into the first minute; we allow 60."""
+    stamps = run_virtual(lambda: acquire_times(EvenPacer(60), 130))
+    assert max_in_window(stamps, 60.0) == 59  # 1.02 s spacing: 59 fit into [0, 60)
+    assert max_in_window(stamps, 60.0 + 1e-9) <= 60
+
+
+def test_explicit_burst_lets_n_through_then_keeps_the_pace() -> None:
+    pacer = EvenPacer(60, burst=5, margin=0)
+    stamps = run_virtual(lambda: acquire_times(pacer, 20))
+    start = stamps[0]
+    assert [round(t - start, 6) for t in stamps[:5]] == [0.0] * 5
+    assert [round(t - start, 6) for t in stamps[5:8]] == [1.0, 2.0, 3.0]
+    # Any window of w seconds holds at most burst - 1 + w / interval (+1 for the edge).
+    assert max_in_window(stamps, 10.0) <= 4 + 10 + 1
+
+
+def test_cool_down_holds_everyone_then_resumes_without_a_burst() -> None:
+    pacer = EvenPacer(60, margin=0)
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        stamps: list[float] = []
+
+        async def one() -> None:
+            await pacer.acquire()
+            stamps.append(loop.time())
+
+        t0 = loop.time()
+        tasks = [asyncio.create_task(one()) for _ in range(6)]
+        await asyncio.sleep(1.5)  # two requests went out (t0, t0 + 1)
+        pacer.cool_down(10)  # a 429 at t0 + 1.5
+        await asyncio.gather(*tasks)
+        return [t - t0 for t in stamps]
+
+    rel = run_virtual(scenario)
+    assert rel[:2] == pytest.approx([0.0, 1.0])
+    # Nothing between the 429 and its end; then one per interval again.
+    assert rel[2:] == pytest.approx([11.5, 12.5, 13.5, 14.5])
+
+
+def test_a_cancelled_waiter_takes_no_slot() -> None:
+    pacer = EvenPacer(60, margin=0)
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await pacer.acquire()
+        waiter = asyncio.create_task(pacer.acquire())
+        await asyncio.sleep(0.5)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        await pacer.acquire()
+        return [loop.time() - t0]
+
+    assert run_virtual(scenario) == pytest.approx([1.0])
+
+
+def test_one_pacer_shared_by_two_users_keeps_the_joint_rate() -> None:
+    pacer = EvenPacer(60)
+
+    async def scenario() -> list[float]:
+        a, b = await asyncio.gather(acquire_times(pacer, 40), acquire_times(pacer, 40))
+        return a + b
+
+    stamps = run_virtual(scenario)
+    assert max_in_window(stamps, 60.0) <= 60
+    assert max_in_window(stamps, 1.0) == 1
+
+
+def test_the_pacer_binds_to_no_loop_and_works_across_loops() -> None:
+    pacer = EvenPacer(600)
+    assert len(run_virtual(lambda: acquire_times(pacer, 3))) == 3
+    pacer2 = EvenPacer(600)
+    assert len(run_virtual(lambda: acquire_times(pacer2, 3))) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"requests_per_minute": 0}, {"requests_per_minute": -1}, {"burst": 0}, {"margin": 1.5}],
+)
+def test_bad_settings_raise_configuration_error(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigurationError):
+        EvenPacer(**kwargs)  # type: ignore[arg-type]
+
+
+def test_repr_is_informative() -> None:
+    assert repr(EvenPacer(60)) == "<EvenPacer 60/min interval=1.0200s burst=1 margin=0.02>"
