@@ -12,16 +12,23 @@ import aiohttp
 from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_INITIAL_TASK_LATENCY,
+    DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
     DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TASK_TIMEOUT,
     DEFAULT_TIMEOUT,
     DEFAULT_TOKEN_REFRESH_MARGIN,
 )
 from ._http import HTTPCore, RequestStats
 from ._pacing import EvenPacer, Pacer
 from ._retry import RetryPolicy
+from ._runner import TaskRunner
 from .errors import ConfigurationError
 from .resources.account import AccountResource
+from .resources.email_finder import EmailFinderResource
+from .resources.enrichment import EnrichmentResource
+from .resources.verification import VerificationResource
 
 __all__ = ["SnovClient"]
 
@@ -55,6 +62,10 @@ class SnovClient:
         pacing_margin: extra spacing, as a fraction of the interval, against network jitter.
         retry: the `RetryPolicy` (attempts, back-off).
         token_refresh_margin: refresh the token this many seconds before it expires.
+        max_tasks_in_flight: tasks started and not yet collected, at most (task runner).
+        task_timeout: seconds after which a task still in progress is given up
+            (`TaskTimeoutError` on its inputs only).
+        initial_task_latency: first guess of how long a task takes, before any was seen.
 
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
@@ -74,6 +85,9 @@ class SnovClient:
         pacing_margin: float = DEFAULT_PACING_MARGIN,
         retry: RetryPolicy | None = None,
         token_refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
+        max_tasks_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
+        task_timeout: float = DEFAULT_TASK_TIMEOUT,
+        initial_task_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
     ) -> None:
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
         if client_secret is None:
@@ -103,6 +117,10 @@ class SnovClient:
             )
         if token_refresh_margin < 0:
             raise ConfigurationError("token_refresh_margin must be >= 0")
+        if not (isinstance(max_tasks_in_flight, int) and max_tasks_in_flight >= 1):
+            raise ConfigurationError("max_tasks_in_flight must be an integer >= 1")
+        if task_timeout <= 0 or initial_task_latency <= 0:
+            raise ConfigurationError("task_timeout and initial_task_latency must be positive")
         if pacer is None:
             pacer = EvenPacer(requests_per_minute, burst=burst, margin=pacing_margin)
         elif not isinstance(pacer, Pacer):
@@ -119,8 +137,20 @@ class SnovClient:
             session=session,
             token_refresh_margin=token_refresh_margin,
         )
-        #: The account section: ``await snov.account.balance()``.
-        self.account = AccountResource(self._http)
+        self._runner = TaskRunner(
+            self._http,
+            max_in_flight=max_tasks_in_flight,
+            task_timeout=task_timeout,
+            initial_latency=initial_task_latency,
+        )
+        #: The account: ``await snov.account.balance()``.
+        self.account = AccountResource(self._http, self._runner)
+        #: Email verification: ``await snov.verification.verify(emails)``.
+        self.verification = VerificationResource(self._http, self._runner)
+        #: Email finder: ``find_emails(rows)``, ``company_domains(names)``.
+        self.email_finder = EmailFinderResource(self._http, self._runner)
+        #: LinkedIn enrichment: ``linkedin_profiles(urls)``.
+        self.enrichment = EnrichmentResource(self._http, self._runner)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SnovClient:
@@ -150,6 +180,12 @@ class SnovClient:
         return self._http.pacer
 
     @property
+    def runner(self) -> TaskRunner:
+        """The task runner shared by every resource (``runner.unfinished`` lists tasks
+        started for calls that were cancelled)."""
+        return self._runner
+
+    @property
     def stats(self) -> RequestStats:
         """Counters of the requests this client sent."""
         return self._http.stats
@@ -171,6 +207,7 @@ class SnovClient:
 
     async def close(self) -> None:
         """Close the session the client made (a borrowed one stays open). Idempotent."""
+        await self._runner.aclose()
         await self._http.close()
 
     async def __aenter__(self) -> SnovClient:

@@ -27,6 +27,15 @@ TOKEN_PATH = "/v1/oauth/access_token"
 #: At most this many items per batch ``.../start`` call.
 MAX_BATCH = 10
 
+# Task runner -------------------------------------------------------------------------------
+
+#: Tasks started and not yet collected, at most, per client.
+DEFAULT_MAX_TASKS_IN_FLIGHT = 32
+#: A task still in progress this many seconds after its start is given up.
+DEFAULT_TASK_TIMEOUT = 600.0
+#: First guess of a task's latency, in seconds, before the runner has seen any.
+DEFAULT_INITIAL_TASK_LATENCY = 3.0
+
 # Retries -----------------------------------------------------------------------------------
 
 #: Attempts per call, the first one included.

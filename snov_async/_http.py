@@ -8,6 +8,7 @@ about resources or models.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import logging
 import time
@@ -36,6 +37,21 @@ from .errors import (
 __all__ = ["HTTPCore", "RequestStats"]
 
 logger = logging.getLogger("snov_async")
+
+
+class _Slot:
+    """A pacer slot the caller already holds; the first request that goes out spends it."""
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = False
+
+
+#: The slot reserved by the task that is sending (see ``request(slot_reserved=True)``).
+_RESERVED: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar(
+    "snov_async_reserved_slot", default=None
+)
 
 
 class _TokenUnavailable(Exception):
@@ -131,13 +147,27 @@ class HTTPCore:
         json: Any = None,
         kind: CallKind | None = None,
         auth: bool = True,
+        slot_reserved: bool = False,
     ) -> Any:
         """Send one operation and return its decoded JSON, or raise a `SnovError`.
 
         ``kind`` defaults to idempotent for GET and unsafe for everything else (see
         `_retry.py`). ``params`` go to the query string, ``form`` to an urlencoded body,
         ``json`` to a JSON body.
+
+        ``slot_reserved=True`` says the caller has just taken a pacer slot for this call (the
+        task runner decides what to send only once it holds a slot). The first request that
+        leaves — this one, or a token request it needs first — spends that slot; anything
+        after it waits in the pacer as usual.
         """
+        if slot_reserved:
+            reset = _RESERVED.set(_Slot())
+            try:
+                return await self.request(
+                    method, path, params=params, form=form, json=json, kind=kind, auth=auth
+                )
+            finally:
+                _RESERVED.reset(reset)
         if self._state is not _State.OPEN:
             await self.open()
         method = method.upper()
@@ -213,7 +243,11 @@ class HTTPCore:
         session = self._session
         if session is None or self._state is not _State.OPEN:
             raise ClientStateError("the client is closed; make a new SnovClient")
-        await self.pacer.acquire()
+        slot = _RESERVED.get()
+        if slot is not None and not slot.used:
+            slot.used = True
+        else:
+            await self.pacer.acquire()
         loop = asyncio.get_running_loop()
         headers = {"Accept": "application/json", "User-Agent": self._user_agent}
         if token is not None:

@@ -11,6 +11,7 @@ from ..errors import ResponseFormatError
 
 if TYPE_CHECKING:
     from .._http import HTTPCore
+    from .._runner import TaskRunner
 
 __all__ = ["Resource"]
 
@@ -20,10 +21,11 @@ T = TypeVar("T")
 class Resource:
     """A thin section of the API that borrows its client's HTTP core."""
 
-    __slots__ = ("_http",)
+    __slots__ = ("_http", "_runner")
 
-    def __init__(self, http: HTTPCore) -> None:
+    def __init__(self, http: HTTPCore, runner: TaskRunner) -> None:
         self._http = http
+        self._runner = runner
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -1,0 +1,702 @@
+"""The TaskRunner: every task-based operation goes through it.
+
+Snov.io's task operations are two calls: a ``.../start`` that takes up to 10 items and answers
+a ``task_hash``, and a ``.../result`` that answers ``in_progress`` until the task is done. The
+runner turns any number of inputs into batches, starts them and polls them, and hands back one
+typed result per input.
+
+How it spends the rate budget:
+
+* **One scheduler per client.** Every bulk call of every resource feeds the same scheduler; it
+  takes a pacer slot first and only then decides what to send with it — a start, or the poll
+  of the oldest task that is due — so a slot is never spent on a stale decision.
+* **Polls at the expected completion.** Each operation has a `LatencyEstimator` that learns,
+  online, how long its tasks take (a quantile of what it saw, not a mean); a task is polled no
+  earlier than that, and tasks still in progress push the estimate up for everyone.
+* **Bounded.** At most ``max_in_flight`` tasks are started and not yet collected; inputs are
+  read lazily, so an iterator of any length runs in bounded memory.
+* **Every input ends with a result or an error object.** Invalid inputs get a
+  `ValidationError` without being sent; duplicates are sent once and fanned back; a failed
+  batch marks only its items; ``not_enough_credits`` stops new starts; a start whose outcome is
+  unknown is reported (`OutcomeUnknownError`), never resent; a task past its deadline gets
+  `TaskTimeoutError` carrying its hash.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import collections
+import contextlib
+import logging
+import math
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._constants import (
+    DEFAULT_INITIAL_TASK_LATENCY,
+    DEFAULT_MAX_TASKS_IN_FLIGHT,
+    DEFAULT_TASK_TIMEOUT,
+)
+from ._retry import CallKind
+from .errors import (
+    NotEnoughCreditsError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    SnovError,
+    TaskTimeoutError,
+    TransportError,
+    ValidationError,
+)
+from .models.tasks import Progress
+
+if TYPE_CHECKING:
+    from ._http import HTTPCore
+
+__all__ = [
+    "BatchSpec",
+    "Call",
+    "LatencyEstimator",
+    "Progress",
+    "TaskRef",
+    "TaskRunner",
+]
+
+logger = logging.getLogger("snov_async")
+
+I = TypeVar("I")  # noqa: E741 - a prepared input
+R = TypeVar("R")  # a result per input
+
+ProgressCallback = Callable[[Progress], Any]
+
+_TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
+
+
+@attrs.frozen
+class Call:
+    """One HTTP call a spec wants made (the runner makes it, paced)."""
+
+    method: str
+    path: str
+    params: dict[str, Any] | None = None
+    form: dict[str, Any] | None = None
+    json: Any = None
+    kind: CallKind | None = None
+
+
+@attrs.frozen
+class TaskRef:
+    """A task that was started but whose result was not collected (e.g. after a cancel).
+
+    Fetch it later with the operation's low-level ``..._result(task_hash)`` method.
+    """
+
+    operation: str
+    task_hash: str
+    inputs: tuple[Any, ...]
+
+
+class BatchSpec(abc.ABC, Generic[I, R]):
+    """How one task operation maps inputs to calls and answers to results. No I/O here."""
+
+    #: Name used in logs and `TaskRef` (e.g. ``"email-verification"``).
+    name: str = "task"
+    #: Items per start call.
+    max_batch: int = 10
+
+    @abc.abstractmethod
+    def prepare(self, raw: Any) -> I:
+        """Normalise one input as the API would; raise `ValidationError` if it is unusable."""
+
+    def key(self, item: I) -> Hashable:
+        """Inputs with the same key are sent once and share the answer."""
+        return item
+
+    def fits(self, item: I, batch: list[I]) -> bool:
+        """Whether ``item`` may join ``batch`` (for answers that could not be told apart)."""
+        return True
+
+    @abc.abstractmethod
+    def start_call(self, items: list[I]) -> Call:
+        """The ``.../start`` call for a batch."""
+
+    def task_hash(self, payload: Any) -> str:
+        """Read the task hash from a start answer (``data.task_hash`` or ``meta.task_hash``)."""
+        if isinstance(payload, dict):
+            for section in ("data", "meta"):
+                part = payload.get(section)
+                if isinstance(part, dict) and isinstance(part.get("task_hash"), str):
+                    return str(part["task_hash"])
+        raise ResponseFormatError("the start answer has no task_hash")
+
+    @abc.abstractmethod
+    def result_call(self, task_hash: str) -> Call:
+        """The ``.../result`` call for a task."""
+
+    def status(self, payload: Any) -> str:
+        if isinstance(payload, dict) and isinstance(payload.get("status"), str):
+            return str(payload["status"])
+        raise ResponseFormatError("the result answer has no status")
+
+    @abc.abstractmethod
+    def split(self, payload: Any, items: list[I]) -> list[Any]:
+        """The completed answer's data for each item, aligned with ``items`` (``None`` when
+        the answer says nothing about an item)."""
+
+    @abc.abstractmethod
+    def make(
+        self,
+        *,
+        index: int,
+        raw: Any,
+        item: I | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> R:
+        """Build the typed result of one input."""
+
+
+class LatencyEstimator:
+    """Learns how long an operation's tasks take, from what polls observed.
+
+    Samples are estimates of single task latencies: a task seen in progress at age ``l`` and
+    done at ``h`` gives ``(l + h) / 2``; one done at its first poll gives a little less than the
+    age it was due at (it was done by then: probe downwards); one still in progress at age
+    ``a`` gives ``1.25 * a`` (it takes longer: probe upwards). The expected latency is a high
+    quantile of recent samples, so that most tasks are done when first polled.
+    """
+
+    __slots__ = ("_samples", "initial", "quantile")
+
+    def __init__(self, initial: float, *, quantile: float = 0.75, window: int = 64) -> None:
+        self.initial = initial
+        self.quantile = quantile
+        self._samples: collections.deque[float] = collections.deque(maxlen=window)
+
+    def __repr__(self) -> str:
+        return f"<LatencyEstimator expected={self.expected():.3f}s samples={len(self._samples)}>"
+
+    def expected(self) -> float:
+        if not self._samples:
+            return self.initial
+        ordered = sorted(self._samples)
+        pos = min(len(ordered) - 1, max(0, math.ceil(self.quantile * len(ordered)) - 1))
+        return ordered[pos]
+
+    def in_progress(self, age: float) -> None:
+        self._samples.append(max(age, 1e-3) * 1.25)
+
+    def completed(self, age: float, *, due_age: float, last_in_progress: float | None) -> None:
+        if last_in_progress is not None:
+            self._samples.append((last_in_progress + min(age, due_age)) / 2)
+        else:
+            self._samples.append(max(min(age, due_age), 1e-3) * 0.85)
+
+
+@attrs.define(eq=False)
+class _Pending(Generic[I]):
+    item: I
+    waiters: list[tuple[int, Any]]
+
+
+@attrs.define(eq=False)
+class _Task(Generic[I]):
+    job: _Job[Any, Any]
+    task_hash: str
+    keys: list[Hashable]
+    items: list[I]
+    started: float
+    deadline: float
+    next_poll: float | None = None  # None: at the operation's expected completion
+    last_in_progress: float | None = None
+    polling: bool = False
+    polls: int = 0
+    last_error: SnovError | None = None
+
+
+class _Job(Generic[I, R]):
+    """One bulk call: its inputs, its unanswered items and its output."""
+
+    def __init__(
+        self, runner: TaskRunner, spec: BatchSpec[I, R], progress: ProgressCallback | None
+    ) -> None:
+        self.runner = runner
+        self.spec = spec
+        self.progress = progress
+        self.pending: dict[Hashable, _Pending[I]] = {}
+        self.answered: dict[Hashable, tuple[I, Any, SnovError | None, str | None]] = {}
+        self.open_batches: list[list[Hashable]] = []
+        self.ready: collections.deque[list[Hashable]] = collections.deque()
+        self.output: collections.deque[R] = collections.deque()
+        self.output_ready = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+        self.read = 0
+        self.done = 0
+        self.failed = 0
+        self.exhausted = False
+        self.abandoned = False
+        self.feeder: asyncio.Task[None] | None = None
+        self.feed_error: BaseException | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.exhausted and self.done == self.read and not self.pending
+
+    # Reading inputs --------------------------------------------------------------------
+
+    async def feed(self, inputs: Iterable[Any] | AsyncIterable[Any]) -> None:
+        try:
+            if isinstance(inputs, AsyncIterable):
+                async for raw in inputs:
+                    await self._take(raw)
+            else:
+                for n, raw in enumerate(inputs):
+                    await self._take(raw)
+                    if n % 256 == 255:
+                        await asyncio.sleep(0)
+        except Exception as exc:  # the caller's iterator failed: surface it
+            self.feed_error = exc
+        finally:
+            for batch in self.open_batches:
+                if batch:
+                    self.ready.append(batch)
+            self.open_batches.clear()
+            self.exhausted = True
+            self.runner._poke()
+            self._report()
+            self.output_ready.set()
+
+    async def _take(self, raw: Any) -> None:
+        index = self.read
+        self.read += 1
+        try:
+            item = self.spec.prepare(raw)
+        except ValidationError as invalid:
+            self._emit(index, raw, None, None, invalid, None)
+            return
+        key = self.spec.key(item)
+        if key in self.answered:
+            prev_item, data, error, task_hash = self.answered[key]
+            self._emit(index, raw, prev_item, data, error, task_hash)
+            return
+        if key in self.pending:
+            self.pending[key].waiters.append((index, raw))
+            return
+        self.pending[key] = _Pending(item, [(index, raw)])
+        self._place(key, item)
+        while len(self.ready) >= 2 and not self.abandoned:
+            self.room.clear()
+            await self.room.wait()
+
+    def _place(self, key: Hashable, item: I) -> None:
+        for batch in self.open_batches:
+            if self.spec.fits(item, [self.pending[k].item for k in batch]):
+                batch.append(key)
+                break
+        else:
+            batch = [key]
+            self.open_batches.append(batch)
+        if len(batch) >= self.spec.max_batch:
+            self.open_batches.remove(batch)
+            self.ready.append(batch)
+            self.runner._poke()
+
+    def take_batch(self) -> list[Hashable] | None:
+        if not self.ready:
+            return None
+        batch = self.ready.popleft()
+        self.room.set()
+        return batch
+
+    # Answering -------------------------------------------------------------------------
+
+    def answer(
+        self, key: Hashable, data: Any, error: SnovError | None, task_hash: str | None
+    ) -> None:
+        pending = self.pending.pop(key, None)
+        if pending is None:
+            return
+        self.answered[key] = (pending.item, data, error, task_hash)
+        for index, raw in pending.waiters:
+            self._emit(index, raw, pending.item, data, error, task_hash)
+
+    def _emit(
+        self,
+        index: int,
+        raw: Any,
+        item: I | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> None:
+        try:
+            result = self.spec.make(
+                index=index, raw=raw, item=item, data=data, error=error, task_hash=task_hash
+            )
+        except SnovError as exc:  # a payload that does not fit the model
+            result = self.spec.make(
+                index=index, raw=raw, item=item, data=None, error=exc, task_hash=task_hash
+            )
+        self.done += 1
+        if error is not None:
+            self.failed += 1
+        self.output.append(result)
+        self.output_ready.set()
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        snapshot = Progress(
+            done=self.done,
+            failed=self.failed,
+            total=self.read,
+            exhausted=self.exhausted,
+            requests=self.runner._http.stats.requests,
+        )
+        try:
+            self.progress(snapshot)
+        except Exception:  # a broken callback must not lose results
+            logger.exception("progress callback failed")
+
+
+class TaskRunner:
+    """Runs the task operations of one client (see the module docstring).
+
+    Args:
+        http: the client's HTTP core (its pacer is the runner's rate budget).
+        max_in_flight: tasks started and not yet collected, at most.
+        task_timeout: seconds after its start at which a task is given up.
+        initial_latency: the first guess of a task's latency, in seconds, before any is seen.
+    """
+
+    def __init__(
+        self,
+        http: HTTPCore,
+        *,
+        max_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
+        task_timeout: float = DEFAULT_TASK_TIMEOUT,
+        initial_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
+    ) -> None:
+        self._http = http
+        self.max_in_flight = max_in_flight
+        self.task_timeout = task_timeout
+        self.initial_latency = initial_latency
+        self._jobs: list[_Job[Any, Any]] = []
+        self._tasks: dict[str, _Task[Any]] = {}
+        self._starting = 0
+        self._requests: set[asyncio.Task[None]] = set()
+        self._scheduler: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._estimators: dict[str, LatencyEstimator] = {}
+        self._credits_error: NotEnoughCreditsError | None = None
+        self._turn = 0
+        #: Tasks started for calls that were cancelled, with their inputs, to resume later.
+        self.unfinished: list[TaskRef] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"<TaskRunner jobs={len(self._jobs)} tasks={len(self._tasks)}"
+            f" starting={self._starting}>"
+        )
+
+    def estimator(self, spec: BatchSpec[Any, Any]) -> LatencyEstimator:
+        est = self._estimators.get(spec.name)
+        if est is None:
+            est = self._estimators[spec.name] = LatencyEstimator(self.initial_latency)
+        return est
+
+    # Public ------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        spec: BatchSpec[I, R],
+        inputs: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[R]:
+        """All results, in input order (one per input)."""
+        indexed: dict[int, R] = {}
+        async for result in self.iterate(spec, inputs, progress=progress):
+            indexed[getattr(result, "index")] = result  # noqa: B009
+        return [indexed[i] for i in range(len(indexed))]
+
+    async def iterate(
+        self,
+        spec: BatchSpec[I, R],
+        inputs: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncIterator[R]:
+        """Results as they complete (each carries its input's ``index``)."""
+        if isinstance(inputs, (str, bytes)):
+            raise TypeError("pass a list or iterable of inputs, not a single string")
+        job: _Job[I, R] = _Job(self, spec, progress)
+        self._jobs.append(job)
+        job.feeder = asyncio.get_running_loop().create_task(job.feed(inputs))
+        self._ensure_scheduler()
+        try:
+            while True:
+                while job.output:
+                    yield job.output.popleft()
+                if job.feed_error is not None:
+                    raise job.feed_error
+                if job.finished:
+                    return
+                job.output_ready.clear()
+                if job.output or job.finished or job.feed_error is not None:
+                    continue
+                await job.output_ready.wait()
+        finally:
+            self._abandon(job)
+
+    # Scheduling --------------------------------------------------------------------------
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _ensure_scheduler(self) -> None:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._scheduler is None or self._scheduler.done():
+            self._scheduler = asyncio.get_running_loop().create_task(self._schedule())
+        self._poke()
+
+    def _due(self, task: _Task[Any]) -> float:
+        if task.next_poll is not None:
+            due = task.next_poll
+        else:
+            due = task.started + self.estimator(task.job.spec).expected()
+        return min(due, task.deadline)
+
+    def _pick(self, now: float) -> tuple[tuple[str, Any] | None, float | None]:
+        """The most useful request to send now, or when to look again."""
+        if self._credits_error is not None:
+            self._refuse_ready_batches()
+        capacity = len(self._tasks) + self._starting < self.max_in_flight
+        if capacity and self._credits_error is None and self._jobs:
+            n = len(self._jobs)
+            for offset in range(n):
+                job = self._jobs[(self._turn + offset) % n]
+                if job.ready:
+                    self._turn = (self._turn + offset + 1) % n
+                    return ("start", job), None
+        wake: float | None = None
+        best: _Task[Any] | None = None
+        for task in self._tasks.values():
+            if task.polling:
+                continue
+            due = self._due(task)
+            if due <= now:
+                if best is None or task.started < best.started:
+                    best = task
+            elif wake is None or due < wake:
+                wake = due
+        if best is not None:
+            return ("poll", best), None
+        return None, wake
+
+    async def _schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._wake is not None
+        try:
+            while self._jobs or self._requests:
+                action, wake = self._pick(loop.time())
+                if action is None:
+                    self._wake.clear()
+                    timeout = None if wake is None else max(0.0, wake - loop.time())
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout)
+                    continue
+                # Take the slot first, then decide with fresh state what to spend it on.
+                await self._http.pacer.acquire()
+                action, _ = self._pick(loop.time())
+                if action is None:
+                    continue
+                kind, target = action
+                if kind == "start":
+                    batch = target.take_batch()
+                    if batch is not None:
+                        self._spawn(self._start(target, batch))
+                else:
+                    target.polling = True
+                    self._spawn(self._poll(target))
+        finally:
+            self._scheduler = None
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._requests.add(task)
+        task.add_done_callback(self._request_done)
+
+    def _request_done(self, task: asyncio.Task[None]) -> None:
+        self._requests.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("task runner request failed", exc_info=task.exception())
+        self._poke()
+
+    async def _send(self, call: Call) -> Any:
+        return await self._http.request(
+            call.method,
+            call.path,
+            params=call.params,
+            form=call.form,
+            json=call.json,
+            kind=call.kind,
+            slot_reserved=True,
+        )
+
+    async def _start(self, job: _Job[I, R], keys: list[Hashable]) -> None:
+        items = [job.pending[k].item for k in keys]
+        self._starting += 1
+        loop = asyncio.get_running_loop()
+        try:
+            payload = await self._send(job.spec.start_call(items))
+            task_hash = job.spec.task_hash(payload)
+        except NotEnoughCreditsError as err:
+            self._credits_error = err
+            self._fail(job, keys, err, None)
+            return
+        except SnovError as err:
+            self._fail(job, keys, err, None)
+            return
+        finally:
+            self._starting -= 1
+        now = loop.time()
+        task = _Task(
+            job=job,
+            task_hash=task_hash,
+            keys=keys,
+            items=items,
+            started=now,
+            deadline=now + self.task_timeout,
+        )
+        if job.abandoned:
+            self.unfinished.append(TaskRef(job.spec.name, task_hash, tuple(items)))
+            return
+        self._tasks[task_hash] = task
+
+    async def _poll(self, task: _Task[Any]) -> None:
+        spec = task.job.spec
+        loop = asyncio.get_running_loop()
+        due_age = self._due(task) - task.started
+        task.polls += 1
+        try:
+            payload = await self._send(spec.result_call(task.task_hash))
+            status = spec.status(payload)
+        except _TRANSIENT as err:
+            # Already retried by the HTTP core; keep the task and look again later.
+            task.last_error = err
+            now = loop.time()
+            if now >= task.deadline:
+                self._time_out(task, now)
+            else:
+                task.next_poll = now + max(1.0, 0.5 * self.estimator(spec).expected())
+            return
+        except SnovError as err:
+            self._finish(task, None, err)
+            return
+        finally:
+            task.polling = False
+        now = loop.time()
+        age = now - task.started
+        estimator = self.estimator(spec)
+        if status == "completed":
+            estimator.completed(age, due_age=due_age, last_in_progress=task.last_in_progress)
+            try:
+                per_item = spec.split(payload, task.items)
+            except SnovError as err:
+                self._finish(task, None, err)
+                return
+            self._finish(task, per_item, None)
+        elif status == "not_enough_credits":
+            call = spec.result_call(task.task_hash)
+            out_of_credits = NotEnoughCreditsError(
+                "the account ran out of credits before this task could be answered",
+                method=call.method,
+                path=call.path,
+            )
+            self._credits_error = self._credits_error or out_of_credits
+            self._finish(task, None, out_of_credits)
+        else:
+            estimator.in_progress(age)
+            task.last_in_progress = age
+            if now >= task.deadline:
+                self._time_out(task, now)
+                return
+            gap = max(0.25 * estimator.expected(), getattr(self._http.pacer, "interval", 0.0))
+            task.next_poll = task.started + max(estimator.expected(), age + gap)
+
+    # Outcomes ----------------------------------------------------------------------------
+
+    def _finish(
+        self, task: _Task[Any], per_item: list[Any] | None, error: SnovError | None
+    ) -> None:
+        self._tasks.pop(task.task_hash, None)
+        job = task.job
+        for n, key in enumerate(task.keys):
+            data = per_item[n] if per_item is not None else None
+            err = error
+            if err is None and data is None:
+                err = ResponseFormatError(
+                    "the completed task says nothing about this input",
+                    method="GET",
+                    path=job.spec.result_call(task.task_hash).path,
+                )
+            job.answer(key, data, err, task.task_hash)
+        self._poke()
+
+    def _time_out(self, task: _Task[Any], now: float) -> None:
+        age = now - task.started
+        err = TaskTimeoutError(
+            f"task {task.task_hash} was still in progress after {age:.1f}s"
+            + (f" (last error: {task.last_error.message})" if task.last_error else "")
+        )
+        err.task_hash = task.task_hash
+        self._finish(task, None, err)
+
+    def _fail(
+        self, job: _Job[Any, Any], keys: list[Hashable], error: SnovError, task_hash: str | None
+    ) -> None:
+        for key in keys:
+            job.answer(key, None, error, task_hash)
+        self._poke()
+
+    def _refuse_ready_batches(self) -> None:
+        assert self._credits_error is not None
+        for job in self._jobs:
+            while (batch := job.take_batch()) is not None:
+                self._fail(job, batch, self._credits_error, None)
+
+    def _abandon(self, job: _Job[Any, Any]) -> None:
+        """The caller stopped listening (finished, broke out, or was cancelled)."""
+        job.abandoned = True
+        job.room.set()
+        if job.feeder is not None and not job.feeder.done():
+            job.feeder.cancel()
+        if job in self._jobs:
+            self._jobs.remove(job)
+        for task in [t for t in self._tasks.values() if t.job is job]:
+            del self._tasks[task.task_hash]
+            self.unfinished.append(TaskRef(job.spec.name, task.task_hash, tuple(task.items)))
+        self._poke()
+
+    async def aclose(self) -> None:
+        """Stop scheduling and cancel requests under way (the client is closing)."""
+        for job in list(self._jobs):
+            self._abandon(job)
+        for task in list(self._requests):
+            task.cancel()
+        for task in list(self._requests):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._scheduler

@@ -1,0 +1,254 @@
+"""The email finder: emails by name and domain, domains by company name
+(reference lines 330-480)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any
+
+from .. import _normalize
+from .._convert import structure
+from .._runner import BatchSpec, Call, ProgressCallback
+from ..errors import ResponseFormatError, SnovError
+from ..models.email_finder import (
+    CompanyDomain,
+    CompanyDomainResult,
+    EmailSearch,
+    EmailSearchResult,
+    FoundEmail,
+)
+from ..models.tasks import TaskStart
+from ._base import Resource
+from ._tasks import check_batch, data_list, task_start
+
+__all__ = ["CompanyDomainSpec", "EmailFinderResource", "FindEmailsSpec"]
+
+FIND_START = "/v2/emails-by-domain-by-name/start"
+FIND_RESULT = "/v2/emails-by-domain-by-name/result"
+DOMAIN_START = "/v2/company-domain-by-name/start"
+DOMAIN_RESULT = "/v2/company-domain-by-name/result"
+
+Row = tuple[str, str, str]
+
+
+def _people(first: str, last: str) -> str:
+    return " ".join(f"{first} {last}".split()).casefold()
+
+
+class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
+    """(first name, last name, domain) in, one `EmailSearch` out."""
+
+    name = "emails-by-domain-by-name"
+
+    def prepare(self, raw: Any) -> Row:
+        return _normalize.name_domain(raw)
+
+    def key(self, item: Row) -> tuple[str, str, str]:
+        first, last, domain = item
+        return (first.casefold(), last.casefold(), domain)
+
+    def fits(self, item: Row, batch: list[Row]) -> bool:
+        # Answers name only the person ("people": "John Doe"), not the domain: keep names
+        # unique within a batch so every answer maps back to exactly one row.
+        person = _people(item[0], item[1])
+        return all(_people(f, last) != person for f, last, _ in batch)
+
+    def start_call(self, items: list[Row]) -> Call:
+        rows = [{"first_name": f, "last_name": last, "domain": d} for f, last, d in items]
+        return Call("POST", FIND_START, json={"rows": rows})
+
+    def result_call(self, task_hash: str) -> Call:
+        return Call("GET", FIND_RESULT, params={"task_hash": task_hash})
+
+    def split(self, payload: Any, items: list[Row]) -> list[Any]:
+        entries = [e for e in data_list(payload) if isinstance(e, dict)]
+        by_person: dict[str, Any] = {}
+        for entry in entries:
+            if isinstance(entry.get("people"), str):
+                by_person.setdefault(" ".join(entry["people"].split()).casefold(), entry)
+        out = [by_person.get(_people(f, last)) for f, last, _ in items]
+        if any(o is None for o in out) and len(entries) == len(items):
+            # Fall back to the order of the rows, which the answer keeps.
+            out = [o if o is not None else entries[n] for n, o in enumerate(out)]
+        return out
+
+    def make(
+        self,
+        *,
+        index: int,
+        raw: Any,
+        item: Row | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> EmailSearch:
+        first, last, domain = item if item is not None else (None, None, None)
+        emails: list[FoundEmail] = []
+        people = None
+        if data is not None and error is None:
+            found = data.get("result")
+            if found in (None, {}):
+                found = []
+            if not isinstance(found, list):
+                raise ResponseFormatError("an email-finder result is not a list")
+            emails = [structure(f, FoundEmail) for f in found]
+            people = data.get("people")
+        return EmailSearch(
+            index=index,
+            input=raw,
+            first_name=first,
+            last_name=last,
+            domain=domain,
+            emails=emails,
+            people=people,
+            error=error,
+            task_hash=task_hash,
+        )
+
+
+class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
+    """Company names in, one `CompanyDomain` out."""
+
+    name = "company-domain-by-name"
+
+    def prepare(self, raw: Any) -> str:
+        return _normalize.company_name(raw)
+
+    def key(self, item: str) -> str:
+        return item.casefold()
+
+    def start_call(self, items: list[str]) -> Call:
+        return Call("POST", DOMAIN_START, form={"names": items})
+
+    def result_call(self, task_hash: str) -> Call:
+        return Call("GET", DOMAIN_RESULT, params={"task_hash": task_hash})
+
+    def split(self, payload: Any, items: list[str]) -> list[Any]:
+        entries = [e for e in data_list(payload) if isinstance(e, dict)]
+        by_name: dict[str, Any] = {}
+        for entry in entries:
+            if isinstance(entry.get("name"), str):
+                by_name.setdefault(" ".join(entry["name"].split()).casefold(), entry)
+        out = [by_name.get(item.casefold()) for item in items]
+        if any(o is None for o in out) and len(entries) == len(items):
+            out = [o if o is not None else entries[n] for n, o in enumerate(out)]
+        return out
+
+    def make(
+        self,
+        *,
+        index: int,
+        raw: Any,
+        item: str | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> CompanyDomain:
+        domain = None
+        if data is not None and error is None:
+            result = data.get("result")
+            if isinstance(result, dict) and isinstance(result.get("domain"), str):
+                domain = result["domain"].strip().lower() or None
+        return CompanyDomain(
+            index=index, input=raw, name=item, domain=domain, error=error, task_hash=task_hash
+        )
+
+
+class EmailFinderResource(Resource):
+    """``snov.email_finder``: emails by name and domain; domains by company name."""
+
+    __slots__ = ()
+    find_spec = FindEmailsSpec()
+    domain_spec = CompanyDomainSpec()
+
+    async def find_emails(
+        self,
+        rows: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[EmailSearch]:
+        """Find the email of any number of people; one `EmailSearch` per row, in order.
+
+        A row is a mapping with ``first_name``, ``last_name`` and ``domain``, a
+        ``(first, last, domain)`` tuple or a `NameDomain`. Domains are normalised
+        (``https://www.Acme.com/`` -> ``acme.com``); duplicate rows are searched once;
+        rows with an empty name or a malformed domain get a `ValidationError` unsent.
+
+        Cost: 1 credit per valid or unknown email found; nothing when nothing is found.
+        Reference line 330.
+        """
+        return await self._runner.run(self.find_spec, rows, progress=progress)
+
+    def find_emails_iter(
+        self,
+        rows: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncIterator[EmailSearch]:
+        """Like `find_emails`, yielding each result as it completes."""
+        return self._runner.iterate(self.find_spec, rows, progress=progress)
+
+    async def start_find_emails(
+        self, rows: Sequence[Any], *, webhook_url: str | None = None
+    ) -> TaskStart:
+        """Start one search of 1 to 10 rows (low-level).
+
+        ``POST /v2/emails-by-domain-by-name/start`` (reference line 330).
+        """
+        check_batch(rows, "rows")
+        clean = [_normalize.name_domain(r) for r in rows]
+        body: dict[str, Any] = {
+            "rows": [{"first_name": f, "last_name": last, "domain": d} for f, last, d in clean]
+        }
+        if webhook_url:
+            body["webhook_url"] = webhook_url
+        return task_start(await self._request("POST", FIND_START, json=body))
+
+    async def find_emails_result(self, task_hash: str) -> EmailSearchResult:
+        """The search's answer as it stands (``in_progress``, ``completed`` or
+        ``not_enough_credits``). ``GET /v2/emails-by-domain-by-name/result`` (line 362)."""
+        return await self._call(
+            EmailSearchResult, "GET", FIND_RESULT, key=None, params={"task_hash": task_hash}
+        )
+
+    async def company_domains(
+        self,
+        names: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[CompanyDomain]:
+        """Find the website domain of any number of companies; one `CompanyDomain` per name.
+
+        Cost: 1 credit per domain found. Reference line 428.
+        """
+        return await self._runner.run(self.domain_spec, names, progress=progress)
+
+    def company_domains_iter(
+        self,
+        names: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncIterator[CompanyDomain]:
+        """Like `company_domains`, yielding each result as it completes."""
+        return self._runner.iterate(self.domain_spec, names, progress=progress)
+
+    async def start_company_domains(
+        self, names: Sequence[str], *, webhook_url: str | None = None
+    ) -> TaskStart:
+        """Start one lookup of 1 to 10 company names (low-level).
+
+        ``POST /v2/company-domain-by-name/start`` (reference line 428).
+        """
+        check_batch(names, "names")
+        clean = [_normalize.company_name(n) for n in names]
+        payload = await self._request(
+            "POST", DOMAIN_START, form={"names": clean, "webhook_url": webhook_url}
+        )
+        return task_start(payload)
+
+    async def company_domains_result(self, task_hash: str) -> CompanyDomainResult:
+        """The lookup's answer as it stands. ``GET /v2/company-domain-by-name/result``
+        (reference line 446)."""
+        return await self._call(
+            CompanyDomainResult, "GET", DOMAIN_RESULT, key=None, params={"task_hash": task_hash}
+        )

@@ -1,0 +1,124 @@
+"""LinkedIn enrichment (reference lines 481-745)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any
+
+from .. import _normalize
+from .._convert import structure
+from .._runner import BatchSpec, Call, ProgressCallback
+from ..errors import SnovError, ValidationError
+from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInProfilesResult
+from ..models.tasks import TaskStart
+from ._base import Resource
+from ._tasks import check_batch, data_list, task_start
+
+__all__ = ["EnrichmentResource", "LinkedInProfilesSpec"]
+
+LI_START = "/v2/li-profiles-by-urls/start"
+LI_RESULT = "/v2/li-profiles-by-urls/result"
+
+
+def _url_key(url: str) -> str:
+    try:
+        return _normalize.linkedin_url(url).casefold()
+    except ValidationError:
+        return url.strip().casefold()
+
+
+class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
+    """LinkedIn member URLs in, one `LinkedInProfile` (found or not) out."""
+
+    name = "li-profiles-by-urls"
+
+    def prepare(self, raw: Any) -> str:
+        return _normalize.linkedin_url(raw)
+
+    def key(self, item: str) -> str:
+        return item.casefold()
+
+    def start_call(self, items: list[str]) -> Call:
+        return Call("POST", LI_START, form={"urls": items})
+
+    def result_call(self, task_hash: str) -> Call:
+        return Call("GET", LI_RESULT, params={"task_hash": task_hash})
+
+    def split(self, payload: Any, items: list[str]) -> list[Any]:
+        entries = [e for e in data_list(payload) if isinstance(e, dict)]
+        by_url: dict[str, Any] = {}
+        for entry in entries:
+            if isinstance(entry.get("url"), str):
+                by_url.setdefault(_url_key(entry["url"]), entry)
+        return [by_url.get(item.casefold()) for item in items]
+
+    def make(
+        self,
+        *,
+        index: int,
+        raw: Any,
+        item: str | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> LinkedInProfile:
+        profile = None
+        if data is not None and error is None:
+            result = data.get("result")
+            if isinstance(result, dict) and result:
+                profile = structure(result, LinkedInProfileData)
+        return LinkedInProfile(
+            index=index, input=raw, url=item, profile=profile, error=error, task_hash=task_hash
+        )
+
+
+class EnrichmentResource(Resource):
+    """``snov.enrichment``: full profiles from LinkedIn URLs."""
+
+    __slots__ = ()
+    li_spec = LinkedInProfilesSpec()
+
+    async def linkedin_profiles(
+        self,
+        urls: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[LinkedInProfile]:
+        """Fetch the profiles of any number of LinkedIn members; one `LinkedInProfile` per
+        URL, in order (``.found`` is false when Snov.io has no profile).
+
+        URLs are normalised to ``https://www.linkedin.com/in/<handle>/``; anything that is not
+        a member URL gets a `ValidationError` unsent. Cost: 1 credit per profile found.
+        Reference line 481.
+        """
+        return await self._runner.run(self.li_spec, urls, progress=progress)
+
+    def linkedin_profiles_iter(
+        self,
+        urls: Iterable[Any] | AsyncIterable[Any],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> AsyncIterator[LinkedInProfile]:
+        """Like `linkedin_profiles`, yielding each result as it completes."""
+        return self._runner.iterate(self.li_spec, urls, progress=progress)
+
+    async def start_linkedin_profiles(
+        self, urls: Sequence[str], *, webhook_url: str | None = None
+    ) -> TaskStart:
+        """Start one lookup of 1 to 10 LinkedIn URLs (low-level).
+
+        ``POST /v2/li-profiles-by-urls/start`` (reference line 481).
+        """
+        check_batch(urls, "urls")
+        clean = [_normalize.linkedin_url(u) for u in urls]
+        payload = await self._request(
+            "POST", LI_START, form={"urls": clean, "webhook_url": webhook_url}
+        )
+        return task_start(payload)
+
+    async def linkedin_profiles_result(self, task_hash: str) -> LinkedInProfilesResult:
+        """The lookup's answer as it stands. ``GET /v2/li-profiles-by-urls/result``
+        (reference line 500)."""
+        return await self._call(
+            LinkedInProfilesResult, "GET", LI_RESULT, key=None, params={"task_hash": task_hash}
+        )
