@@ -26,6 +26,7 @@ from ._retry import RetryPolicy
 from ._runner import TaskRunner
 from .errors import ConfigurationError
 from .resources.account import AccountResource
+from .resources.domain_search import DomainSearchResource
 from .resources.email_finder import EmailFinderResource
 from .resources.enrichment import EnrichmentResource
 from .resources.verification import VerificationResource
@@ -145,6 +146,8 @@ class SnovClient:
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)
+        #: Domain search: ``company_info``, ``prospects``, ``domain_emails``, ...
+        self.domain_search = DomainSearchResource(self._http, self._runner)
         #: Email verification: ``await snov.verification.verify(emails)``.
         self.verification = VerificationResource(self._http, self._runner)
         #: Email finder: ``find_emails(rows)``, ``company_domains(names)``.
