@@ -53,7 +53,17 @@ class EvenPacer:
         b = SnovClient(client_id, secret, pacer=pacer)  # a and b together stay at 60/min
     """
 
-    __slots__ = ("_blocked_until", "_interval", "_lock", "_tat", "_tau", "burst", "margin", "rpm")
+    __slots__ = (
+        "_blocked_until",
+        "_interval",
+        "_lock",
+        "_tat",
+        "_tau",
+        "_tolerance",
+        "burst",
+        "margin",
+        "rpm",
+    )
 
     def __init__(
         self,
@@ -78,6 +88,7 @@ class EvenPacer:
         self.margin = margin
         self._interval = 60.0 / self.rpm * (1.0 + margin)
         self._tau = (burst - 1) * self._interval
+        self._tolerance = self._interval - 60.0 / self.rpm
         self._tat: float | None = None  # theoretical arrival time of the next request
         self._blocked_until = -math.inf
         self._lock: asyncio.Lock | None = None
@@ -101,10 +112,16 @@ class EvenPacer:
         async with self._lock:
             while True:
                 now = loop.time()
-                tat = now if self._tat is None else max(self._tat, now)
+                tat = now if self._tat is None else self._tat
                 wait = max(tat - self._tau - now, self._blocked_until - now)
                 if wait <= 0:
-                    self._tat = tat + self._interval
+                    # A waiter woken a hair after its slot keeps the grid (so timer
+                    # overshoot does not accumulate); the tolerance is within the margin, so
+                    # no two requests are ever closer than 60 / requests_per_minute.
+                    late = now - tat
+                    self._tat = (tat if 0 <= late <= self._tolerance else max(tat, now)) + (
+                        self._interval
+                    )
                     return
                 await asyncio.sleep(wait)
 

@@ -163,22 +163,35 @@ class BatchSpec(abc.ABC, Generic[I, R]):
 class LatencyEstimator:
     """Learns how long an operation's tasks take, from what polls observed.
 
-    Samples are estimates of single task latencies: a task seen in progress at age ``l`` and
-    done at ``h`` gives ``(l + h) / 2``; one done at its first poll gives a little less than the
-    age it was due at (it was done by then: probe downwards); one still in progress at age
-    ``a`` gives ``1.25 * a`` (it takes longer: probe upwards). The expected latency is a high
-    quantile of recent samples, so that most tasks are done when first polled.
+    Each observation adds a sample, an estimate of one task's latency:
+
+    * still in progress at age ``a``: ``1.3 * a`` (it takes longer than that);
+    * done at the first poll, which was due at age ``d``: ``0.9 * d`` (it was done by then,
+      maybe well before: probe downwards; a poll sent late because the budget was busy says
+      nothing more);
+    * done at age ``h`` after having been seen in progress at age ``l``: three quarters of
+      the way from ``l`` to ``h`` (the task finished somewhere in between; lean late).
+
+    `expected` is a high quantile (0.9) of the recent samples, not their mean: most tasks are
+    then done when first polled, and a few slow ones cost one more poll each. Until a task has
+    completed the estimator is not `confident`: the runner then probes only the oldest task, on
+    a geometric schedule, and holds the others back to at least the initial guess.
     """
 
-    __slots__ = ("_samples", "initial", "quantile")
+    __slots__ = ("_samples", "completions", "initial", "quantile")
 
-    def __init__(self, initial: float, *, quantile: float = 0.75, window: int = 64) -> None:
+    def __init__(self, initial: float, *, quantile: float = 0.9, window: int = 64) -> None:
         self.initial = initial
         self.quantile = quantile
+        self.completions = 0
         self._samples: collections.deque[float] = collections.deque(maxlen=window)
 
     def __repr__(self) -> str:
         return f"<LatencyEstimator expected={self.expected():.3f}s samples={len(self._samples)}>"
+
+    @property
+    def confident(self) -> bool:
+        return self.completions >= 1
 
     def expected(self) -> float:
         if not self._samples:
@@ -188,13 +201,16 @@ class LatencyEstimator:
         return ordered[pos]
 
     def in_progress(self, age: float) -> None:
-        self._samples.append(max(age, 1e-3) * 1.25)
+        self._samples.append(max(age, 1e-3) * 1.3)
 
     def completed(self, age: float, *, due_age: float, last_in_progress: float | None) -> None:
+        self.completions += 1
+        seen = max(min(age, due_age), 1e-3)
         if last_in_progress is not None:
-            self._samples.append((last_in_progress + min(age, due_age)) / 2)
+            lower = min(last_in_progress, seen)
+            self._samples.append(lower + 0.75 * (seen - lower))
         else:
-            self._samples.append(max(min(age, due_age), 1e-3) * 0.85)
+            self._samples.append(seen * 0.9)
 
 
 @attrs.define(eq=False)
@@ -213,6 +229,7 @@ class _Task(Generic[I]):
     deadline: float
     next_poll: float | None = None  # None: at the operation's expected completion
     last_in_progress: float | None = None
+    last_poll_age: float = 0.0
     polling: bool = False
     polls: int = 0
     last_error: SnovError | None = None
@@ -468,18 +485,37 @@ class TaskRunner:
             self._scheduler = asyncio.get_running_loop().create_task(self._schedule())
         self._poke()
 
-    def _due(self, task: _Task[Any]) -> float:
-        if task.next_poll is not None:
-            due = task.next_poll
-        else:
-            due = task.started + self.estimator(task.job.spec).expected()
+    def _due(self, task: _Task[Any], *, probe: bool = False, blocked: bool = False) -> float:
+        """When ``task`` should be polled.
+
+        Until one task of the operation has completed, only the oldest (``probe``) is polled,
+        at ages doubling from half the initial guess — from two pacing intervals when batches
+        are waiting for room (``blocked``) — and the others wait for the probe. Afterwards
+        every task is due at its start plus the expected latency.
+        """
+        estimator = self.estimator(task.job.spec)
+        due = task.next_poll
+        if due is None:
+            due = task.started + estimator.expected()
+        if not estimator.confident:
+            if probe:
+                first = 2 * self._interval() if blocked else 0.5 * self.initial_latency
+                due = task.started + max(first, 2 * task.last_poll_age)
+            else:
+                # Wait for the probe: what it saw in progress is only a lower bound.
+                floor = max(self.initial_latency, 2 * estimator.expected())
+                due = max(due, task.started + floor)
         return min(due, task.deadline)
+
+    def _interval(self) -> float:
+        return float(getattr(self._http.pacer, "interval", 0.0))
 
     def _pick(self, now: float) -> tuple[tuple[str, Any] | None, float | None]:
         """The most useful request to send now, or when to look again."""
         if self._credits_error is not None:
             self._refuse_ready_batches()
         capacity = len(self._tasks) + self._starting < self.max_in_flight
+        waiting = any(job.ready for job in self._jobs)
         if capacity and self._credits_error is None and self._jobs:
             n = len(self._jobs)
             for offset in range(n):
@@ -489,10 +525,16 @@ class TaskRunner:
                     return ("start", job), None
         wake: float | None = None
         best: _Task[Any] | None = None
+        oldest: dict[str, _Task[Any]] = {}
+        for task in self._tasks.values():
+            name = task.job.spec.name
+            if name not in oldest or task.started < oldest[name].started:
+                oldest[name] = task
         for task in self._tasks.values():
             if task.polling:
                 continue
-            due = self._due(task)
+            probe = oldest[task.job.spec.name] is task
+            due = self._due(task, probe=probe, blocked=waiting and not capacity)
             if due <= now:
                 if best is None or task.started < best.started:
                     best = task
@@ -585,7 +627,9 @@ class TaskRunner:
     async def _poll(self, task: _Task[Any]) -> None:
         spec = task.job.spec
         loop = asyncio.get_running_loop()
-        due_age = self._due(task) - task.started
+        due_age = max(0.0, loop.time() - task.started)
+        if task.next_poll is None:
+            due_age = min(due_age, self.estimator(spec).expected())
         task.polls += 1
         try:
             payload = await self._send(spec.result_call(task.task_hash))
@@ -606,6 +650,7 @@ class TaskRunner:
             task.polling = False
         now = loop.time()
         age = now - task.started
+        task.last_poll_age = age
         estimator = self.estimator(spec)
         if status == "completed":
             estimator.completed(age, due_age=due_age, last_in_progress=task.last_in_progress)
@@ -630,8 +675,9 @@ class TaskRunner:
             if now >= task.deadline:
                 self._time_out(task, now)
                 return
-            gap = max(0.25 * estimator.expected(), getattr(self._http.pacer, "interval", 0.0))
-            task.next_poll = task.started + max(estimator.expected(), age + gap)
+            if estimator.confident:
+                gap = max(0.25 * estimator.expected(), self._interval())
+                task.next_poll = task.started + max(estimator.expected(), age + gap)
 
     # Outcomes ----------------------------------------------------------------------------
 
