@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import tasks
+from . import activity, campaigns, crm, senders, tasks
 from .common import STATE, gateway_error, ok, read_params, state_of
 from .faults import Fault
 from .state import SandboxConfig, SandboxState
@@ -216,5 +216,9 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     app.router.add_get(INSPECT_PREFIX + "stats", inspect_stats)
     app.router.add_get(INSPECT_PREFIX + "config", inspect_config)
     tasks.setup(app)
+    senders.setup(app)
+    campaigns.setup(app)
+    activity.setup(app)
+    crm.setup(app)
     app.on_cleanup.append(tasks.cleanup)
     return app

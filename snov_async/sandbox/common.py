@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import datetime
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -133,3 +136,170 @@ def bad_request_v1(*messages: str, status: int = 400) -> web.Response:
 
 def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
+
+
+# Reference examples as templates ----------------------------------------------------------
+
+_EXAMPLES: list[dict[str, Any]] | None = None
+
+
+def example(number: int, which: int = -1) -> Any:
+    """A fresh copy of operation ``number``'s example (reference order, 1-69)."""
+    global _EXAMPLES
+    if _EXAMPLES is None:
+        from importlib import resources
+
+        text = resources.files(__package__).joinpath("reference_examples.json").read_text("utf-8")
+        _EXAMPLES = json.loads(text)
+    return copy.deepcopy(_EXAMPLES[number - 1]["examples"][which])
+
+
+# Validation -------------------------------------------------------------------------------
+
+
+class Invalid(Exception):
+    """A rule of the reference was broken; answered 422 (v2) or as a v1 error envelope."""
+
+    def __init__(self, field: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.status = status
+
+
+class Missing(Exception):
+    """The object named in the path does not exist: the gateway's 404."""
+
+
+Route = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def v2(handler: Route) -> Route:
+    """Answer `Invalid` with ``{"errors": {field: [message]}}`` and `Missing` with a 404."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except Invalid as exc:
+            return validation_error(exc.field, exc.message, exc.status)
+        except Missing:
+            return gateway_error(404, "Not Found")
+
+    return wrapped
+
+
+def v1(handler: Route) -> Route:
+    """Answer `Invalid` and `Missing` with ``{"success": false, "errors": [...]}``."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except Invalid as exc:
+            return bad_request_v1(exc.message, status=400)
+        except Missing as exc:
+            return bad_request_v1(str(exc) or "Not found", status=200)
+
+    return wrapped
+
+
+def integer(
+    value: Any,
+    field: str,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    required: bool = False,
+    default: int | None = None,
+) -> int | None:
+    """An integer within ``[low, high]``; ``None``/absent gives ``default`` unless required."""
+    if value is None or value == "":
+        if required:
+            raise Invalid(field, f"The {field} field is required.")
+        return default
+    if isinstance(value, bool):
+        raise Invalid(field, f"The {field} must be an integer.")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(field, f"The {field} must be an integer.") from None
+    if isinstance(value, float) and value != number:
+        raise Invalid(field, f"The {field} must be an integer.")
+    if low is not None and number < low:
+        raise Invalid(field, f"The {field} must be at least {low}.")
+    if high is not None and number > high:
+        raise Invalid(field, f"The {field} may not be greater than {high}.")
+    return number
+
+
+def text(
+    value: Any, field: str, *, required: bool = False, max_len: int | None = None, min_len: int = 0
+) -> str | None:
+    if value is None:
+        if required:
+            raise Invalid(field, f"The {field} field is required.")
+        return None
+    if not isinstance(value, str):
+        raise Invalid(field, f"The {field} must be a string.")
+    if required and not value.strip():
+        raise Invalid(field, f"The {field} field is required.")
+    if max_len is not None and len(value) > max_len:
+        raise Invalid(field, f"The {field} may not be greater than {max_len} characters.")
+    if len(value) < min_len:
+        raise Invalid(field, f"The {field} must be at least {min_len} characters.")
+    return value
+
+
+def choice(value: Any, field: str, allowed: Sequence[str], *, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise Invalid(field, f"The {field} field is required.")
+        return None
+    if value not in allowed:
+        raise Invalid(field, f"The selected {field} is invalid.")
+    return str(value)
+
+
+def boolean(value: Any, field: str, *, required: bool = False) -> bool | None:
+    if value is None:
+        if required:
+            raise Invalid(field, f"The {field} field is required.")
+        return None
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "1", 1):
+        return True
+    if value in ("false", "0", 0):
+        return False
+    raise Invalid(field, f"The {field} field must be true or false.")
+
+
+def ymd(value: Any, field: str, *, required: bool = False) -> datetime.date | None:
+    if value is None or value == "":
+        if required:
+            raise Invalid(field, f"The {field} field is required.")
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(field, f"The {field} does not match the format Y-m-d.") from None
+
+
+def ymd_hms(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise Invalid(field, f"The {field} does not match the format Y-m-d H:i:s.") from None
+    return str(value)
+
+
+def php_date(moment: datetime.datetime) -> dict[str, Any]:
+    """The ``{"date": ..., "timezone_type": 3, "timezone": "UTC"}`` objects of v1 answers."""
+    return {
+        "date": moment.strftime("%Y-%m-%d %H:%M:%S.000000"),
+        "timezone_type": 3,
+        "timezone": "UTC",
+    }
