@@ -1,0 +1,164 @@
+"""The snov-async command line, run in-process on the built-in sandbox."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from snov_async.cli import main
+
+MESSY = (
+    "\ufeffEmail Address , Name,Notes\n"
+    "john.doe@acme.com,John,first\n"
+    "\n"
+    "  JOHN.DOE@ACME.COM  ,John again,duplicate in another case\n"
+    "not-an-email,Bad,malformed\n"
+    ",Nobody,missing email\n"
+    '"jane@globex.com","Jane, Roe","quoted, commas"\n'
+    "ana@massive.io,Ana,extra,cells,here\n"
+    "   \n"
+    "li@example.org,Li,\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SNOV_CLIENT_ID", raising=False)
+    monkeypatch.delenv("SNOV_CLIENT_SECRET", raising=False)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_verify_a_messy_csv_gives_one_row_per_input_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "leads.csv"
+    src.write_text(MESSY, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["verify", str(src), "-o", str(out), "--rpm", "6000"]) == 0
+    rows = read_csv(out)
+    assert [r["Name"] for r in rows] == [
+        "John",
+        "John again",
+        "Bad",
+        "Nobody",
+        "Jane, Roe",
+        "Ana",
+        "Li",
+    ]
+    assert list(rows[0])[:3] == ["Email Address", "Name", "Notes"]
+    assert rows[5]["Notes"] == "extra,cells,here"
+    assert rows[0]["smtp_status"] and rows[0]["error"] == ""
+    assert rows[0]["smtp_status"] == rows[1]["smtp_status"]  # the duplicate shares the answer
+    assert rows[2]["error"].startswith("ValidationError: malformed email")
+    assert rows[3]["error"].startswith("ValidationError")
+    assert rows[4]["error"] == "" and rows[4]["smtp_status"]
+    err = capsys.readouterr().err
+    assert "built-in sandbox" in err and "7 rows written, 2 with an error" in err
+
+
+def test_jsonl_in_and_out_with_an_explicit_column(tmp_path: Path) -> None:
+    src = tmp_path / "companies.jsonl"
+    lines = [{"org": "Snov.io", "id": 1}, {"org": "  ", "id": 2}, "not json", {"org": "SendPulse"}]
+    src.write_text(
+        "\n".join(json.dumps(x) if isinstance(x, dict) else x for x in lines) + "\n\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert main(["domains", str(src), "--column", "org", "-o", str(out), "--rpm", "6000"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 4
+    assert rows[0]["org"] == "Snov.io" and rows[0]["id"] == 1 and rows[0]["error"] == ""
+    assert rows[1]["error"].startswith("ValidationError")
+    assert rows[2]["raw"] == "not json" and rows[2]["error"] == "InputError: not valid JSON"
+    assert rows[3]["org"] == "SendPulse"
+
+
+def test_dry_run_counts_without_sending(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "leads.csv"
+    src.write_text(MESSY, encoding="utf-8")
+    assert main(["verify", str(src), "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert "rows: 7 (2 unusable, 4 unique to send)" in out.out
+    assert "credits: at most 4" in out.out and "nothing was sent" in out.out
+    assert "sandbox" not in out.err  # no client was even made
+
+
+def test_enrich_runs_the_whole_pipeline(tmp_path: Path) -> None:
+    out = tmp_path / "enriched.csv"
+    leads = Path(__file__).parents[2] / "examples/data/leads.csv"
+    assert main(["enrich", str(leads), "-o", str(out), "--rpm", "6000"]) == 0
+    rows = read_csv(out)
+    source = read_csv(leads)
+    assert len(rows) == len(source) == 14
+    assert [r["First Name"] for r in rows] == [r["First Name"].strip() for r in source]
+    with_email = [r for r in rows if r["email"]]
+    assert with_email and all(r["smtp_status"] for r in with_email)
+    assert rows[5]["error"].startswith("ValidationError: last_name")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["verify", "does-not-exist.csv"], "no such file"),
+        (["find-emails", "{leads}"], "no first_name column"),
+        (["verify", "{leads}", "--column", "nope"], "no column 'nope'"),
+    ],
+)
+def test_input_problems_exit_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email\na@b.io\n", encoding="utf-8")
+    assert main([a.format(leads=leads) for a in args]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", ["verify", "find-emails", "domains", "profiles", "enrich", "balance"]
+)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    assert "exit codes" in capsys.readouterr().out
+
+
+def test_no_command_prints_usage_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_balance_on_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["balance"]) == 0
+    assert "25000.00 credits" in capsys.readouterr().out
+
+
+def test_bad_credentials_exit_4(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "snov_async.sandbox", "--port", "0", "--credentials", "good:pair"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        monkeypatch.setenv("SNOV_CLIENT_ID", "wrong")
+        monkeypatch.setenv("SNOV_CLIENT_SECRET", "secret-that-must-not-leak")
+        monkeypatch.setenv("SNOV_BASE_URL", url)
+        assert main(["balance"]) == 4
+        err = capsys.readouterr().err
+        assert "authentication failed" in err and "secret-that-must-not-leak" not in err
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
