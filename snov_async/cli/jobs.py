@@ -7,6 +7,7 @@ and every row before it are answered, so memory stays bounded by the runner's wi
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
@@ -223,6 +224,7 @@ async def run_job(
     """Run ``command`` over ``rows``, writing one output row per input row, in order."""
     ordered = _Ordered(writer, names, tally)
     runner_row: dict[int, int] = {}  # the runner's input index -> row index
+    sent = itertools.count()
 
     def inputs() -> Iterator[Any]:
         for row in rows:
@@ -230,7 +232,7 @@ async def run_job(
             if row.problem is not None:
                 ordered.answer(row.index, _bad_row(command, row, row.problem))
                 continue
-            runner_row[len(runner_row)] = row.index
+            runner_row[next(sent)] = row.index
             yield _value(command, row, columns)
         tally.exhausted = True
 
@@ -271,6 +273,7 @@ async def _enrich(
     """find_emails for every row; verify every email found, as soon as it is found."""
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     verify_row: dict[int, int] = {}
+    queued = itertools.count()
     found: dict[int, EmailSearch] = {}
 
     async def emails() -> AsyncIterator[str]:
@@ -291,7 +294,7 @@ async def _enrich(
                     )
                     continue
                 found[index] = r
-                verify_row[len(verify_row)] = index
+                verify_row[next(queued)] = index
                 await queue.put(r.email)
         finally:
             await queue.put(None)

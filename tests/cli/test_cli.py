@@ -65,6 +65,32 @@ def test_verify_a_messy_csv_gives_one_row_per_input_row(
     assert "built-in sandbox" in err and "7 rows written, 2 with an error" in err
 
 
+def test_a_long_file_streams_through_in_order(tmp_path: Path) -> None:
+    src = tmp_path / "many.csv"
+    lines = ["email"] + [f"user{i % 250}@company{i % 50}.com" for i in range(600)]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["verify", str(src), "-o", str(out), "--rpm", "60000"]) == 0
+    rows = read_csv(out)
+    assert [r["email"] for r in rows] == lines[1:]
+    assert all(r["smtp_status"] and not r["error"] for r in rows)
+    assert rows[0]["smtp_status"] == rows[250]["smtp_status"] == rows[500]["smtp_status"]
+
+
+def test_enrich_streams_a_long_file_in_order(tmp_path: Path) -> None:
+    src = tmp_path / "people.csv"
+    people = [(f"First{i % 40}", f"Last{i}", f"firm{i % 60}.com") for i in range(300)]
+    src.write_text(
+        "first_name,last_name,domain\n" + "".join(f"{f},{la},{d}\n" for f, la, d in people),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    assert main(["enrich", str(src), "-o", str(out), "--rpm", "60000"]) == 0
+    rows = read_csv(out)
+    assert [(r["first_name"], r["last_name"], r["domain"]) for r in rows] == people
+    assert all(not r["email"] or r["smtp_status"] for r in rows)
+
+
 def test_jsonl_in_and_out_with_an_explicit_column(tmp_path: Path) -> None:
     src = tmp_path / "companies.jsonl"
     lines = [{"org": "Snov.io", "id": 1}, {"org": "  ", "id": 2}, "not json", {"org": "SendPulse"}]
