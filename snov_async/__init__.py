@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 from ._client import SnovClient
+from ._convert import UNSET
 from ._http import RequestStats
 from ._pacing import EvenPacer, Pacer
 from ._retry import CallKind, RetryPolicy
@@ -34,12 +35,52 @@ from .errors import (
     TransportError,
     ValidationError,
 )
-from .models import Balance, OpenEnum, SnovModel
+from .models import (
+    Balance,
+    CampaignCreate,
+    CompanyDomain,
+    ConnectionSettings,
+    Delay,
+    Email,
+    EmailSearch,
+    EmailVerification,
+    Goal,
+    LinkedIn,
+    LinkedInProfile,
+    NameDomain,
+    OpenEnum,
+    Progress,
+    SenderAccountCreate,
+    Sequence,
+    SnovModel,
+    Trigger,
+    WarmUpCreate,
+)
+from .operations import OPERATIONS, Operation
 
 __all__ = [
+    "OPERATIONS",
+    "UNSET",
     "AuthenticationError",
     "Balance",
     "CallKind",
+    "CampaignCreate",
+    "CompanyDomain",
+    "ConnectionSettings",
+    "Delay",
+    "Email",
+    "EmailSearch",
+    "EmailVerification",
+    "Goal",
+    "LinkedIn",
+    "LinkedInProfile",
+    "NameDomain",
+    "Operation",
+    "Progress",
+    "SenderAccountCreate",
+    "Sequence",
+    "Trigger",
+    "WarmUpCreate",
     "ClientStateError",
     "ConfigurationError",
     "EvenPacer",

@@ -26,10 +26,18 @@ from ._retry import RetryPolicy
 from ._runner import TaskRunner
 from .errors import ConfigurationError
 from .resources.account import AccountResource
+from .resources.analytics import AnalyticsResource
+from .resources.campaigns import CampaignsResource
 from .resources.domain_search import DomainSearchResource
 from .resources.email_finder import EmailFinderResource
 from .resources.enrichment import EnrichmentResource
+from .resources.pipelines import PipelinesResource
+from .resources.prospects import ProspectsResource
+from .resources.recipients import RecipientsResource
+from .resources.senders import SendersResource
 from .resources.verification import VerificationResource
+from .resources.warmup import WarmUpResource
+from .resources.webhooks import WebhooksResource
 
 __all__ = ["SnovClient"]
 
@@ -152,8 +160,24 @@ class SnovClient:
         self.verification = VerificationResource(self._http, self._runner)
         #: Email finder: ``find_emails(rows)``, ``company_domains(names)``.
         self.email_finder = EmailFinderResource(self._http, self._runner)
-        #: LinkedIn enrichment: ``linkedin_profiles(urls)``.
+        #: LinkedIn enrichment: ``linkedin_profiles(urls)``, ``profile_by_email(email)``.
         self.enrichment = EnrichmentResource(self._http, self._runner)
+        #: Sender (email) accounts.
+        self.senders = SendersResource(self._http, self._runner)
+        #: Warm-ups of sender accounts.
+        self.warmup = WarmUpResource(self._http, self._runner)
+        #: Campaigns, sequences, content blocks, schedules.
+        self.campaigns = CampaignsResource(self._http, self._runner)
+        #: Campaign recipients and do-not-email lists.
+        self.recipients = RecipientsResource(self._http, self._runner)
+        #: Campaign analytics and event lists.
+        self.analytics = AnalyticsResource(self._http, self._runner)
+        #: Prospects and prospect lists.
+        self.prospects = ProspectsResource(self._http, self._runner)
+        #: CRM pipelines and stages.
+        self.pipelines = PipelinesResource(self._http, self._runner)
+        #: Webhook subscriptions.
+        self.webhooks = WebhooksResource(self._http, self._runner)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SnovClient:

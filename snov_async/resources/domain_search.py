@@ -3,7 +3,7 @@ domain's emails and generic contacts. Each is a single task run through the task
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .. import _normalize
@@ -15,6 +15,7 @@ from ..models.domain_search import (
     CompanyInfo,
     DomainEmailsCount,
     DomainEmailsPage,
+    Prospect,
     ProspectEmails,
     ProspectsPage,
     merged,
@@ -246,6 +247,41 @@ class DomainSearchResource(Resource):
         Reference lines 262 and 283."""
         item = (_normalize.domain(domain), next or "")
         return await self._one(self._generic, item)  # type: ignore[no-any-return]
+
+    async def iter_prospects(
+        self, domain: str, *, positions: Sequence[str] = ()
+    ) -> AsyncIterator[Prospect]:
+        """Every prospect of ``domain``, page after page while the answer links a next page."""
+        page = 1
+        while True:
+            current = await self.prospects(domain, positions=positions, page=page)
+            for prospect in current.prospects:
+                yield prospect
+            if not current.has_next or not current.prospects:
+                return
+            page += 1
+
+    async def iter_domain_emails(self, domain: str) -> AsyncIterator[str]:
+        """Every email Snov.io knows at ``domain``, following the ``next`` cursor."""
+        cursor: str | None = None
+        while True:
+            page = await self.domain_emails(domain, next=cursor)
+            for email in page.emails:
+                yield email
+            cursor = page.next
+            if not cursor or not page.emails:
+                return
+
+    async def iter_generic_contacts(self, domain: str) -> AsyncIterator[str]:
+        """Every generic contact at ``domain``, following the ``next`` cursor."""
+        cursor: str | None = None
+        while True:
+            page = await self.generic_contacts(domain, next=cursor)
+            for email in page.emails:
+                yield email
+            cursor = page.next
+            if not cursor or not page.emails:
+                return
 
     async def emails_count(self, domain: str) -> DomainEmailsCount:
         """How many emails Snov.io has for ``domain`` (0 for webmail). Free.

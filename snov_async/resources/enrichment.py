@@ -8,8 +8,9 @@ from typing import Any
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
-from ..errors import SnovError, ValidationError
+from ..errors import NotFoundError, SnovError, ValidationError
 from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInProfilesResult
+from ..models.prospects import EmailProfile
 from ..models.tasks import TaskStart
 from ._base import Resource
 from ._tasks import check_batch, data_list, task_start
@@ -122,3 +123,17 @@ class EnrichmentResource(Resource):
         return await self._call(
             LinkedInProfilesResult, "GET", LI_RESULT, key=None, params={"task_hash": task_hash}
         )
+
+    async def profile_by_email(self, email: str) -> EmailProfile | None:
+        """Everything Snov.io knows of an email's owner, or ``None`` when it knows nothing
+        (which costs nothing).
+
+        ``POST /v1/get-profile-by-email`` (reference line 625). 1 credit when found.
+        """
+        clean = _normalize.email(email)
+        try:
+            # Paid per answer: like every paid call it is not resent once it may have arrived.
+            payload = await self._request("POST", "/v1/get-profile-by-email", form={"email": clean})
+        except NotFoundError:
+            return None
+        return structure(payload, EmailProfile)

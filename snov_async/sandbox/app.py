@@ -108,6 +108,12 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         token = _presented_token(request) or await _form_token(request)
         if not state.token_valid(token, loop.time()):
             return gateway_error(401, "Unauthorized")
+        try:
+            seen = (await read_params(request)).as_dict()
+        except web.HTTPBadRequest:
+            seen = {}
+        seen.pop("access_token", None)
+        state.stats.calls.append((operation, seen))
 
     try:
         response = await handler(request)

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..models.crm import MAX_WEBHOOKS, WEBHOOK_EVENTS
 from . import data
 from .common import (
     Invalid,
@@ -29,22 +30,6 @@ from .state import SandboxState
 
 __all__ = ["WEBHOOK_EVENTS", "setup"]
 
-#: Webhook objects and their actions (reference line 3717).
-WEBHOOK_EVENTS: dict[str, tuple[str, ...]] = {
-    "campaign_email": ("sent", "first_sent", "opened", "bounced", "link_clicked"),
-    "campaign_reply": ("received", "first_received", "autoreply_received"),
-    "campaign_li_reply": ("received", "first_received"),
-    "campaign_li": ("connection_request_accepted",),
-    "company": ("found_domains_by_names",),
-    "prospect": (
-        "found_by_li_url",
-        "found_emails_by_name_by_domain",
-        "campaign_finished",
-        "campaign_unsubscribed",
-    ),
-    "email_verification": ("verified",),
-}
-MAX_WEBHOOKS = 50
 MAX_PER_PAGE = 5000
 USER_ID = 1313777
 

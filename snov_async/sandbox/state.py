@@ -82,8 +82,10 @@ class SandboxStats:
     #: Webhook POSTs attempted and delivered.
     webhook_attempts: int = 0
     webhook_delivered: int = 0
-    #: Parameters seen per operation, newest last (for contract tests).
-    calls: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
+    #: The last 10,000 authenticated calls: (operation, parameters), newest last.
+    calls: collections.deque[tuple[str, dict[str, Any]]] = attrs.field(
+        factory=lambda: collections.deque(maxlen=10_000)
+    )
 
     @property
     def total_requests(self) -> int:

@@ -1,0 +1,170 @@
+"""Campaign analytics and event lists (reference lines 2692-3237), as lazy iterators."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, TypeVar
+
+from .. import _validate
+from .._convert import structure
+from ..errors import ResponseFormatError, ValidationError
+from ..models.recipients import (
+    CampaignAnalytics,
+    CampaignProgress,
+    EmailEvent,
+    RecipientActivity,
+    Reply,
+    SentEmail,
+)
+from ._base import Resource
+
+__all__ = ["AnalyticsResource"]
+
+T = TypeVar("T")
+V1_PAGE = 10_000
+MAX_WINDOW_DAYS = 31
+
+
+def _day(value: Any, field: str) -> datetime.date:
+    return datetime.date.fromisoformat(_validate.date(value, field))
+
+
+def _ids(values: Sequence[Any], field: str) -> str | None:
+    if isinstance(values, (str, int)):
+        values = [values]
+    return ",".join(str(v) for v in values) or None
+
+
+def windows(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
+    """Split ``start``..``end`` (inclusive) into ranges of at most 31 days apart."""
+    out = []
+    while start <= end:
+        stop = min(end, start + datetime.timedelta(days=MAX_WINDOW_DAYS))
+        out.append((start, stop))
+        start = stop + datetime.timedelta(days=1)
+    return out
+
+
+class AnalyticsResource(Resource):
+    """``snov.analytics``: how campaigns perform."""
+
+    __slots__ = ()
+
+    async def campaign_analytics(
+        self,
+        date_from: Any,
+        date_to: Any,
+        *,
+        campaign_ids: Sequence[int] = (),
+        sender_emails: Sequence[int] = (),
+        sender_linkedins: Sequence[int] = (),
+        owners: Sequence[str] = (),
+    ) -> CampaignAnalytics:
+        """Counters and rates of campaigns in a period (all active campaigns by default).
+        ``GET /v2/statistics/campaign-analytics`` (reference line 2692). Free."""
+        start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+        if end < start:
+            raise ValidationError("date_to must not be before date_from", field="date_to")
+        params = {
+            "date_from": start.isoformat(),
+            "date_to": end.isoformat(),
+            "campaign_id": _ids(campaign_ids, "campaign_ids"),
+            "sender_email": _ids(sender_emails, "sender_emails"),
+            "sender_linkedin": _ids(sender_linkedins, "sender_linkedins"),
+            "campaign_owner": _ids(owners, "owners"),
+        }
+        return await self._call(
+            CampaignAnalytics, "GET", "/v2/statistics/campaign-analytics", key=None, params=params
+        )
+
+    async def progress(self, campaign_id: int) -> CampaignProgress:
+        """Status, unfinished recipients and progress of a campaign.
+        ``GET /v2/campaigns/{id}/progress`` (reference line 2843). Free."""
+        _validate.integer(campaign_id, "campaign_id", 1)
+        return await self._call(
+            CampaignProgress, "GET", f"/v2/campaigns/{campaign_id}/progress", key=None
+        )
+
+    async def recipients_activity(
+        self, campaign_id: int, date_from: Any, date_to: Any, *, page_size: int = 1000
+    ) -> AsyncIterator[RecipientActivity]:
+        """Every recipient event between two dates (inclusive, UTC). Ranges longer than the
+        API's 31 days are split into windows, and each window is paged (``offset``/``limit``
+        <= 1000) until ``has_more`` is false.
+        ``GET /v2/campaigns/{id}/recipients-activity`` (reference line 2885). Free."""
+        _validate.integer(campaign_id, "campaign_id", 1)
+        _validate.integer(page_size, "page_size", 1, 1000)
+        start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+        if end < start:
+            raise ValidationError("date_to must not be before date_from", field="date_to")
+        path = f"/v2/campaigns/{campaign_id}/recipients-activity"
+        for low, high in windows(start, end):
+            offset = 0
+            while True:
+                params = {
+                    "dateFrom": low.isoformat(),
+                    "dateTo": high.isoformat(),
+                    "offset": offset,
+                    "limit": page_size,
+                }
+                payload = await self._request("GET", path, params=params)
+                rows = payload.get("data") if isinstance(payload, dict) else None
+                if not isinstance(rows, list):
+                    raise ResponseFormatError("recipients-activity answered without data")
+                for row in rows:
+                    yield structure(row, RecipientActivity)
+                more = (payload.get("pagination") or {}).get("has_more")
+                if not more or not rows:
+                    break
+                offset += len(rows)
+
+    async def _v1_pages(self, path: str, campaign_id: int, model: type[T]) -> AsyncIterator[T]:
+        _validate.integer(campaign_id, "campaign_id", 1)
+        offset = 0
+        while True:
+            rows = await self._request(
+                "GET", path, params={"campaignId": campaign_id, "offset": offset}
+            )
+            if not isinstance(rows, list):
+                raise ResponseFormatError(f"{path} answered with {type(rows).__name__}, not a list")
+            for row in rows:
+                yield structure(row, model)
+            if len(rows) < V1_PAGE:
+                return
+            offset += len(rows)
+
+    def emails_sent(self, campaign_id: int) -> AsyncIterator[SentEmail]:
+        """Every email sent by a campaign (10,000 per request).
+        ``GET /v1/emails-sent`` (reference line 2990). Free."""
+        return self._v1_pages("/v1/emails-sent", campaign_id, SentEmail)
+
+    def emails_opened(self, campaign_id: int) -> AsyncIterator[EmailEvent]:
+        """Every opened email. ``GET /v1/get-emails-opened`` (reference line 3027). Free."""
+        return self._v1_pages("/v1/get-emails-opened", campaign_id, EmailEvent)
+
+    def emails_clicked(self, campaign_id: int) -> AsyncIterator[EmailEvent]:
+        """Every clicked email. ``GET /v1/get-emails-clicked`` (reference line 3068). Free."""
+        return self._v1_pages("/v1/get-emails-clicked", campaign_id, EmailEvent)
+
+    def email_replies(self, campaign_id: int) -> AsyncIterator[EmailEvent]:
+        """Every email reply. ``GET /v1/get-emails-replies`` (reference line 3196). Free."""
+        return self._v1_pages("/v1/get-emails-replies", campaign_id, EmailEvent)
+
+    async def all_replies(self, campaign_id: int) -> AsyncIterator[Reply]:
+        """Every reply, email and LinkedIn, paged by ``offset`` until an empty page.
+        ``GET /v2/campaigns/{id}/all-replies`` (reference line 3111). Free."""
+        _validate.integer(campaign_id, "campaign_id", 1)
+        offset = 0
+        while True:
+            payload = await self._request(
+                "GET", f"/v2/campaigns/{campaign_id}/all-replies", params={"offset": offset}
+            )
+            rows = payload.get("data") if isinstance(payload, dict) else None
+            if not isinstance(rows, list):
+                raise ResponseFormatError("all-replies answered without data")
+            if not rows:
+                return
+            for row in rows:
+                yield structure(row, Reply)
+            offset += len(rows)

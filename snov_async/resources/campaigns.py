@@ -1,0 +1,231 @@
+"""Campaigns, content blocks and schedules (reference lines 1380-2566)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from .. import _validate
+from .._convert import UNSET, Unset
+from .._retry import CallKind
+from ..errors import ValidationError
+from ..models.campaigns import (
+    Campaign,
+    CampaignAction,
+    CampaignCreate,
+    CampaignSummary,
+    ContentBlock,
+    Schedule,
+    Sequence,
+    check_deals,
+)
+from ._base import Resource
+
+__all__ = ["CampaignsResource"]
+
+
+def _campaign_path(campaign_id: int) -> str:
+    _validate.integer(campaign_id, "campaign_id", 1)
+    return f"/v2/campaigns/{campaign_id}"
+
+
+def _content_path(campaign_id: int, step_id: int | str, content_id: int | None = None) -> str:
+    base = f"{_campaign_path(campaign_id)}/steps/{step_id}/content"
+    if content_id is None:
+        return base + "/create"
+    _validate.integer(content_id, "content_id", 1)
+    return f"{base}/{content_id}"
+
+
+class CampaignsResource(Resource):
+    """``snov.campaigns``: drip campaigns, their sequences and content."""
+
+    __slots__ = ()
+
+    async def list(self) -> list[CampaignSummary]:
+        """Every campaign of the user (and of their team, with permission).
+
+        ``GET /v1/get-user-campaigns`` (reference line 1380). Free.
+        """
+        return await self._call(list[CampaignSummary], "GET", "/v1/get-user-campaigns", key=None)
+
+    async def create(self, campaign: CampaignCreate) -> Campaign:
+        """Create a campaign (status ``new``) from a checked `CampaignCreate`.
+
+        ``POST /v2/campaigns/create`` (reference line 1415).
+        """
+        return await self._call(Campaign, "POST", "/v2/campaigns/create", json=campaign.to_body())
+
+    async def get(self, campaign_id: int) -> Campaign:
+        """One campaign with its sequence. ``GET /v2/campaigns/{id}`` (reference line 2143)."""
+        return await self._call(Campaign, "GET", _campaign_path(campaign_id))
+
+    async def update(
+        self,
+        campaign_id: int,
+        *,
+        title: str | Unset = UNSET,
+        priority: str | Unset = UNSET,
+        email_accounts: builtins.list[int] | Unset = UNSET,
+        linkedin_accounts: builtins.list[int] | Unset = UNSET,
+        tracking: dict[str, bool] | Unset = UNSET,
+        sending_settings: dict[str, Any] | Unset = UNSET,
+        recipients: dict[str, Any] | Unset = UNSET,
+        schedule_id: int | Unset | None = UNSET,
+        start_campaign_at: str | Unset = UNSET,
+        complete_campaign_at: str | Unset = UNSET,
+        timezone: str | Unset = UNSET,
+        complete_campaign_after_last_step: bool | Unset = UNSET,
+        archive_in_months: int | Unset = UNSET,
+        provider_matching: bool | Unset = UNSET,
+        deals: dict[str, Any] | Unset = UNSET,
+        sequence: Sequence | Unset = UNSET,
+    ) -> Campaign:
+        """Change only the fields given; nested objects merge. Core fields (``recipients``,
+        some ``sending_settings``) are writable only while the campaign is ``new``, and a
+        ``sequence`` replaces the whole graph (the server refuses otherwise with a
+        `ValidationError`). ``PATCH /v2/campaigns/{id}`` (reference line 2231)."""
+        path = _campaign_path(campaign_id)
+        changes: dict[str, Any] = {
+            "title": title,
+            "priority": priority,
+            "email_accounts": email_accounts,
+            "linkedin_accounts": linkedin_accounts,
+            "tracking": tracking,
+            "sending_settings": sending_settings,
+            "recipients": recipients,
+            "schedule_id": schedule_id,
+            "start_campaign_at": start_campaign_at,
+            "complete_campaign_at": complete_campaign_at,
+            "timezone": timezone,
+            "complete_campaign_after_last_step": complete_campaign_after_last_step,
+            "archive_in_months": archive_in_months,
+            "provider_matching": provider_matching,
+            "deals": deals,
+            "sequence": sequence,
+        }
+        body = {k: v for k, v in changes.items() if v is not UNSET}
+        if not body:
+            raise ValidationError("give at least one field to change", field="body")
+        if isinstance(body.get("title"), str) and len(body["title"]) > 255:
+            raise ValidationError("title is at most 255 characters", field="title")
+        if "priority" in body:
+            _validate.one_of(body["priority"], "priority", ("low", "medium", "high"))
+        if "archive_in_months" in body:
+            _validate.one_of(body["archive_in_months"], "archive_in_months", (1, 2, 3, 6))
+        for field in ("start_campaign_at", "complete_campaign_at"):
+            if field in body:
+                body[field] = _validate.datetime_text(body[field], field)
+        if "timezone" in body:
+            _validate.timezone(body["timezone"])
+        if body.get("deals") is not None:
+            check_deals(body["deals"])
+        if "sequence" in body:
+            body["sequence"] = body["sequence"].to_body()
+        return await self._call(Campaign, "PATCH", path, json=body)
+
+    async def action(self, campaign_id: int, action: CampaignAction | str) -> None:
+        """Move a campaign: ``start``, ``pause``, ``resume``, ``complete`` or ``archived``.
+        A move the campaign's status does not allow raises `ValidationError` with the server's
+        reason. ``POST /v2/campaigns/{id}/action`` (reference line 2383). Free."""
+        value = getattr(action, "value", action)
+        _validate.one_of(value, "action", [a.value for a in CampaignAction])
+        await self._request("POST", f"{_campaign_path(campaign_id)}/action", json={"action": value})
+
+    async def start(self, campaign_id: int) -> None:
+        """`action` ``start``."""
+        await self.action(campaign_id, CampaignAction.START)
+
+    async def pause(self, campaign_id: int) -> None:
+        """`action` ``pause``."""
+        await self.action(campaign_id, CampaignAction.PAUSE)
+
+    async def resume(self, campaign_id: int) -> None:
+        """`action` ``resume``."""
+        await self.action(campaign_id, CampaignAction.RESUME)
+
+    async def complete(self, campaign_id: int) -> None:
+        """`action` ``complete``."""
+        await self.action(campaign_id, CampaignAction.COMPLETE)
+
+    async def archive(self, campaign_id: int) -> None:
+        """`action` ``archived``."""
+        await self.action(campaign_id, CampaignAction.ARCHIVED)
+
+    async def delete(self, campaign_id: int) -> None:
+        """Delete a campaign (only ``new``, ``completed`` or ``archived`` ones).
+        ``DELETE /v2/campaigns/{id}`` (reference line 2395)."""
+        await self._request("DELETE", _campaign_path(campaign_id))
+
+    async def schedules(self) -> builtins.list[Schedule]:
+        """The sending schedules. ``GET /v2/campaigns/schedules`` (reference line 2407). Free."""
+        return await self._call(builtins.list[Schedule], "GET", "/v2/campaigns/schedules")
+
+    async def create_content(
+        self,
+        campaign_id: int,
+        step_id: int | str,
+        *,
+        content_id: int,
+        subject: str,
+        body: str,
+        plain_text: bool = False,
+        usage: str = "active",
+    ) -> ContentBlock:
+        """Write (or overwrite) content block ``content_id`` of an email step; only while the
+        campaign is new, paused or scheduled. ``POST .../content/create`` (line 2474). Free."""
+        _validate.integer(content_id, "content_id", 1)
+        _validate.one_of(usage, "usage", ("active", "pause"))
+        for field, value in (("subject", subject), ("body", body)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(f"{field} is required", field=field)
+        payload = {
+            "content_id": content_id,
+            "subject": subject,
+            "body": body,
+            "plain_text": plain_text,
+            "usage": usage,
+        }
+        return await self._call(
+            ContentBlock,
+            "POST",
+            _content_path(campaign_id, step_id),
+            json=payload,
+            kind=CallKind.IDEMPOTENT,  # overwriting the same block again is harmless
+        )
+
+    async def get_content(
+        self, campaign_id: int, step_id: int | str, content_id: int
+    ) -> ContentBlock:
+        """A content block. ``GET .../content/{content_id}`` (reference line 2502). Free."""
+        return await self._call(
+            ContentBlock, "GET", _content_path(campaign_id, step_id, content_id)
+        )
+
+    async def update_content(
+        self,
+        campaign_id: int,
+        step_id: int | str,
+        content_id: int,
+        *,
+        subject: str | Unset = UNSET,
+        body: str | Unset = UNSET,
+        plain_text: bool | Unset = UNSET,
+        usage: str | Unset = UNSET,
+    ) -> ContentBlock:
+        """Change some fields of a content block (at least one).
+        ``PATCH .../content/{content_id}`` (reference line 2524). Free."""
+        changes = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}
+        given = {k: v for k, v in changes.items() if v is not UNSET}
+        if not given:
+            raise ValidationError("give at least one field to change", field="body")
+        if "usage" in given:
+            _validate.one_of(given["usage"], "usage", ("active", "pause"))
+        return await self._call(
+            ContentBlock, "PATCH", _content_path(campaign_id, step_id, content_id), json=given
+        )
+
+    async def delete_content(self, campaign_id: int, step_id: int | str, content_id: int) -> None:
+        """Remove a content block (never the last one of a step).
+        ``DELETE .../content/{content_id}`` (reference line 2552). Free."""
+        await self._request("DELETE", _content_path(campaign_id, step_id, content_id))

@@ -1,0 +1,29 @@
+"""CRM pipelines (reference lines 3631-3691)."""
+
+from __future__ import annotations
+
+import builtins
+
+from .. import _validate
+from ..models.crm import Pipeline, Stage
+from ._base import Resource
+
+__all__ = ["PipelinesResource"]
+
+
+class PipelinesResource(Resource):
+    """``snov.pipelines``: the sales pipelines of the CRM (deals)."""
+
+    __slots__ = ()
+
+    async def list(self) -> list[Pipeline]:
+        """Every pipeline, with its deal count and value.
+        ``GET /v2/pipelines`` (reference line 3631). Free."""
+        return await self._call(list[Pipeline], "GET", "/v2/pipelines")
+
+    async def stages(self, pipeline_id: int) -> builtins.list[Stage]:
+        """The stages of a pipeline, in order.
+        ``GET /v2/pipelines/{pipeline_id}/stages`` (reference line 3660). Free."""
+        _validate.integer(pipeline_id, "pipeline_id", 1)
+        path = f"/v2/pipelines/{pipeline_id}/stages"
+        return await self._call(builtins.list[Stage], "GET", path)

@@ -1,0 +1,159 @@
+"""Prospects and prospect lists (reference lines 3238-3630)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from .. import _normalize, _validate
+from .._retry import CallKind
+from ..errors import ValidationError
+from ..models.prospects import (
+    CustomField,
+    ListProspect,
+    Prospect,
+    ProspectAdded,
+    ProspectListInfo,
+    ProspectListPage,
+)
+from ._base import Resource
+
+__all__ = ["ProspectsResource"]
+
+MAX_PER_PAGE = 5000
+
+
+class ProspectsResource(Resource):
+    """``snov.prospects``: the people in your prospect lists."""
+
+    __slots__ = ()
+
+    async def add_to_list(
+        self,
+        list_id: int,
+        *,
+        email: str | None = None,
+        linkedin: str | None = None,
+        social_links: Mapping[str, str] | None = None,
+        full_name: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        phones: Sequence[str] = (),
+        country: str | None = None,
+        locality: str | None = None,
+        position: str | None = None,
+        company_name: str | None = None,
+        company_site: str | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+        update_contact: bool = False,
+        create_duplicates: bool = False,
+    ) -> ProspectAdded:
+        """Add a prospect to a list, by email or LinkedIn URL (one of them is required).
+        ``update_contact`` and ``create_duplicates`` cannot both be true.
+
+        ``POST /v1/add-prospect-to-list`` (reference line 3238). Free. Not retried once sent
+        (it could add the prospect twice); a failure then raises `OutcomeUnknownError`.
+        """
+        _validate.integer(list_id, "list_id", 1)
+        links = dict(social_links or {})
+        if linkedin is not None:
+            links["linkedIn"] = linkedin
+        if email is None and not links.get("linkedIn"):
+            raise ValidationError("give an email or a LinkedIn URL", field="email")
+        if update_contact and create_duplicates:
+            raise ValidationError(
+                "update_contact and create_duplicates cannot both be true", field="update_contact"
+            )
+        form: dict[str, Any] = {
+            "listId": list_id,
+            "email": _normalize.email(email) if email is not None else None,
+            "fullName": full_name,
+            "firstName": first_name,
+            "lastName": last_name,
+            "phones": list(phones) or None,
+            "country": country,
+            "locality": locality,
+            "position": position,
+            "companyName": company_name,
+            "companySite": company_site,
+            "socialLinks": links or None,
+            "customFields": dict(custom_fields) if custom_fields else None,
+            "updateContact": update_contact or None,
+            "createDuplicates": create_duplicates or None,
+        }
+        return await self._call(
+            ProspectAdded, "POST", "/v1/add-prospect-to-list", key=None, form=form
+        )
+
+    async def get(self, prospect_id: str) -> Prospect:
+        """A prospect by id. ``POST /v1/get-prospect-by-id`` (reference line 3271). Free."""
+        if not isinstance(prospect_id, str) or not prospect_id.strip():
+            raise ValidationError("prospect_id is required", field="id")
+        return await self._call(
+            Prospect,
+            "POST",
+            "/v1/get-prospect-by-id",
+            form={"id": prospect_id},
+            kind=CallKind.IDEMPOTENT,
+        )
+
+    async def find_by_email(self, email: str) -> builtins.list[Prospect]:
+        """Every prospect with this email. ``POST /v1/get-prospects-by-email`` (line 3362)."""
+        return await self._call(
+            builtins.list[Prospect],
+            "POST",
+            "/v1/get-prospects-by-email",
+            form={"email": _normalize.email(email)},
+            kind=CallKind.IDEMPOTENT,
+        )
+
+    async def custom_fields(self) -> builtins.list[CustomField]:
+        """Your custom prospect fields. ``GET /v1/prospect-custom-fields`` (line 3455). Free."""
+        return await self._call(
+            builtins.list[CustomField], "GET", "/v1/prospect-custom-fields", key=None
+        )
+
+    async def lists(self) -> builtins.list[ProspectListInfo]:
+        """Your prospect lists. ``GET /v1/get-user-lists`` (reference line 3485). Free."""
+        return await self._call(
+            builtins.list[ProspectListInfo], "GET", "/v1/get-user-lists", key=None
+        )
+
+    async def list_page(
+        self, list_id: int, page: int = 1, *, per_page: int = 100
+    ) -> ProspectListPage:
+        """One page of a list's prospects, newest first (``per_page`` <= 5000).
+        ``POST /v1/prospect-list`` (reference line 3543). Free."""
+        _validate.integer(list_id, "list_id", 1)
+        _validate.integer(page, "page", 1)
+        _validate.integer(per_page, "per_page", 1, MAX_PER_PAGE)
+        return await self._call(
+            ProspectListPage,
+            "POST",
+            "/v1/prospect-list",
+            key=None,
+            form={"listId": list_id, "page": page, "perPage": per_page},
+            kind=CallKind.IDEMPOTENT,
+        )
+
+    async def iter_list(
+        self, list_id: int, *, per_page: int = MAX_PER_PAGE
+    ) -> AsyncIterator[ListProspect]:
+        """Every prospect of a list, page after page until a short page."""
+        page = 1
+        while True:
+            current = await self.list_page(list_id, page, per_page=per_page)
+            for prospect in current.prospects:
+                yield prospect
+            if len(current.prospects) < per_page:
+                return
+            page += 1
+
+    async def create_list(self, name: str) -> int:
+        """Create a prospect list; returns its id. ``POST /v1/lists`` (line 3616). Free."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("name is required", field="name")
+        payload = await self._request("POST", "/v1/lists", form={"name": name})
+        first = payload[0] if isinstance(payload, builtins.list) and payload else payload
+        return int(first["data"]["id"])

@@ -1,0 +1,69 @@
+"""Webhook subscriptions (reference lines 3717-3886)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _validate
+from .._convert import structure
+from .._retry import CallKind
+from ..errors import ValidationError
+from ..models.crm import WEBHOOK_EVENTS, Webhook, WebhookList, WebhookObject, WebhookStatus
+from ._base import Resource
+
+__all__ = ["WebhooksResource"]
+
+
+class WebhooksResource(Resource):
+    """``snov.webhooks``: event subscriptions (at most 50 per account).
+
+    Snov.io POSTs each event to the endpoint; a delivery succeeds on a 2xx within 3 s, else it
+    is retried 7 times over 38 hours and then the subscription is deactivated.
+    """
+
+    __slots__ = ()
+
+    async def list(self) -> WebhookList:
+        """Every subscription. ``GET /v2/webhooks`` (reference line 3748). Free."""
+        payload = await self._request("GET", "/v2/webhooks")
+        rows = [item.get("data", item) for item in payload.get("data") or []]
+        meta = payload.get("meta") or {}
+        return structure({"webhooks": rows, **meta}, WebhookList)
+
+    async def create(
+        self, event_object: WebhookObject | str, event_action: str, endpoint_url: str
+    ) -> Webhook:
+        """Subscribe ``endpoint_url`` to an object/action pair from the reference's table
+        (e.g. ``email_verification``/``verified``). ``POST /v2/webhooks`` (line 3802). Free."""
+        obj = str(getattr(event_object, "value", event_object))
+        _validate.one_of(obj, "event_object", tuple(WEBHOOK_EVENTS))
+        _validate.one_of(event_action, "event_action", WEBHOOK_EVENTS[obj])
+        if not isinstance(endpoint_url, str) or not endpoint_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValidationError("endpoint_url must be an http(s) URL", field="endpoint_url")
+        body: dict[str, Any] = {
+            "event_object": obj,
+            "event_action": event_action,
+            "endpoint_url": endpoint_url,
+        }
+        return await self._call(Webhook, "POST", "/v2/webhooks", json=body)
+
+    async def set_status(self, webhook_id: int, status: WebhookStatus | str) -> Webhook:
+        """Turn a subscription ``active`` or ``deactivated``.
+        ``PUT /v2/webhooks/{webhook_id}`` (reference line 3839). Free."""
+        _validate.integer(webhook_id, "webhook_id", 1)
+        value = str(getattr(status, "value", status))
+        _validate.one_of(value, "status", ("active", "deactivated"))
+        return await self._call(
+            Webhook,
+            "PUT",
+            f"/v2/webhooks/{webhook_id}",
+            json={"status": value},
+            kind=CallKind.IDEMPOTENT,
+        )
+
+    async def delete(self, webhook_id: int) -> None:
+        """Delete a subscription. ``DELETE /v2/webhooks/{webhook_id}`` (line 3873). Free."""
+        _validate.integer(webhook_id, "webhook_id", 1)
+        await self._request("DELETE", f"/v2/webhooks/{webhook_id}")
