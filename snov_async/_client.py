@@ -15,6 +15,7 @@ from ._constants import (
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
+    DEFAULT_PUSH_TIMEOUT,
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TASK_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -38,6 +39,7 @@ from .resources.senders import SendersResource
 from .resources.verification import VerificationResource
 from .resources.warmup import WarmUpResource
 from .resources.webhooks import WebhooksResource
+from .webhooks.receiver import WebhookReceiver
 
 __all__ = ["SnovClient"]
 
@@ -75,6 +77,10 @@ class SnovClient:
         task_timeout: seconds after which a task still in progress is given up
             (`TaskTimeoutError` on its inputs only).
         initial_task_latency: first guess of how long a task takes, before any was seen.
+        webhook: a `snov_async.webhooks.WebhookReceiver` reachable by Snov.io: batch starts
+            then carry its URL and their results arrive by push instead of polling (push mode;
+            one request per batch instead of two).
+        push_timeout: seconds to wait for a push before polling the task anyway.
 
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
@@ -97,6 +103,8 @@ class SnovClient:
         max_tasks_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
         task_timeout: float = DEFAULT_TASK_TIMEOUT,
         initial_task_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
+        webhook: WebhookReceiver | None = None,
+        push_timeout: float = DEFAULT_PUSH_TIMEOUT,
     ) -> None:
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
         if client_secret is None:
@@ -151,6 +159,8 @@ class SnovClient:
             max_in_flight=max_tasks_in_flight,
             task_timeout=task_timeout,
             initial_latency=initial_task_latency,
+            webhook=webhook,
+            push_timeout=push_timeout,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)

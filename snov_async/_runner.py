@@ -38,6 +38,7 @@ import attrs
 from ._constants import (
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
+    DEFAULT_PUSH_TIMEOUT,
     DEFAULT_TASK_TIMEOUT,
 )
 from ._retry import CallKind
@@ -52,9 +53,11 @@ from .errors import (
     ValidationError,
 )
 from .models.tasks import Progress
+from .webhooks.events import TaskResult, WebhookEvent
 
 if TYPE_CHECKING:
     from ._http import HTTPCore
+    from .webhooks.receiver import WebhookReceiver
 
 __all__ = [
     "BatchSpec",
@@ -106,6 +109,8 @@ class BatchSpec(abc.ABC, Generic[I, R]):
     name: str = "task"
     #: Items per start call.
     max_batch: int = 10
+    #: Whether the start call takes a ``webhook_url`` (push mode).
+    supports_webhook: bool = False
 
     @abc.abstractmethod
     def prepare(self, raw: Any) -> I:
@@ -120,8 +125,8 @@ class BatchSpec(abc.ABC, Generic[I, R]):
         return True
 
     @abc.abstractmethod
-    def start_call(self, items: list[I]) -> Call:
-        """The ``.../start`` call for a batch."""
+    def start_call(self, items: list[I], webhook_url: str | None = None) -> Call:
+        """The ``.../start`` call for a batch (with ``webhook_url`` in push mode)."""
 
     def task_hash(self, payload: Any) -> str:
         """Read the task hash from a start answer (``data.task_hash`` or ``meta.task_hash``)."""
@@ -233,6 +238,8 @@ class _Task(Generic[I]):
     polling: bool = False
     polls: int = 0
     last_error: SnovError | None = None
+    #: In push mode: no poll before this time (then the task falls back to polling).
+    push_until: float | None = None
 
 
 class _Job(Generic[I, R]):
@@ -390,6 +397,9 @@ class TaskRunner:
         max_in_flight: tasks started and not yet collected, at most.
         task_timeout: seconds after its start at which a task is given up.
         initial_latency: the first guess of a task's latency, in seconds, before any is seen.
+        webhook: a `WebhookReceiver`; batch starts then carry its URL as ``webhook_url`` and
+            their results are taken from the push instead of polled.
+        push_timeout: seconds to wait for a push before falling back to polling.
     """
 
     def __init__(
@@ -399,8 +409,16 @@ class TaskRunner:
         max_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
         task_timeout: float = DEFAULT_TASK_TIMEOUT,
         initial_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
+        webhook: WebhookReceiver | None = None,
+        push_timeout: float = DEFAULT_PUSH_TIMEOUT,
     ) -> None:
         self._http = http
+        self.webhook = webhook
+        self.push_timeout = push_timeout
+        #: Results that arrived by push rather than by polling.
+        self.pushed = 0
+        if webhook is not None:
+            webhook.on(self._on_push, TaskResult)
         self.max_in_flight = max_in_flight
         self.task_timeout = task_timeout
         self.initial_latency = initial_latency
@@ -494,6 +512,9 @@ class TaskRunner:
         every task is due at its start plus the expected latency.
         """
         estimator = self.estimator(task.job.spec)
+        if task.push_until is not None:
+            # Push mode: wait for the webhook; poll only if it is late.
+            return min(task.push_until, task.deadline)
         due = task.next_poll
         if due is None:
             due = task.started + estimator.expected()
@@ -598,8 +619,10 @@ class TaskRunner:
         items = [job.pending[k].item for k in keys]
         self._starting += 1
         loop = asyncio.get_running_loop()
+        push = self.webhook is not None and job.spec.supports_webhook
+        webhook_url = self.webhook.url if push and self.webhook is not None else None
         try:
-            payload = await self._send(job.spec.start_call(items))
+            payload = await self._send(job.spec.start_call(items, webhook_url))
             task_hash = job.spec.task_hash(payload)
         except NotEnoughCreditsError as err:
             self._credits_error = err
@@ -623,6 +646,11 @@ class TaskRunner:
             self.unfinished.append(TaskRef(job.spec.name, task_hash, tuple(items)))
             return
         self._tasks[task_hash] = task
+        if push and self.webhook is not None:
+            task.push_until = now + self.push_timeout
+            early = self.webhook.pushed(task_hash)  # it may have arrived before the answer
+            if early is not None:
+                self._take_push(task, early)
 
     async def _poll(self, task: _Task[Any]) -> None:
         spec = task.job.spec
@@ -651,7 +679,16 @@ class TaskRunner:
         now = loop.time()
         age = now - task.started
         task.last_poll_age = age
+        task.push_until = None  # polled once: the push was late, poll from now on
+        self._outcome(task, payload, status, age, due_age)
+
+    def _outcome(
+        self, task: _Task[Any], payload: Any, status: str, age: float, due_age: float
+    ) -> None:
+        """What a result answer (polled or pushed) means for ``task``."""
+        spec = task.job.spec
         estimator = self.estimator(spec)
+        now = task.started + age
         if status == "completed":
             estimator.completed(age, due_age=due_age, last_in_progress=task.last_in_progress)
             try:
@@ -678,6 +715,30 @@ class TaskRunner:
             if estimator.confident:
                 gap = max(0.25 * estimator.expected(), self._interval())
                 task.next_poll = task.started + max(estimator.expected(), age + gap)
+
+    def _on_push(self, event: WebhookEvent) -> None:
+        """A task result arrived on the webhook receiver."""
+        if not isinstance(event, TaskResult) or self.webhook is None:
+            return
+        task = self._tasks.get(event.task_hash)
+        if task is None or task.polling:
+            return  # not ours (yet): `_start` picks it up from the receiver
+        self.webhook.pushed(event.task_hash)
+        self._take_push(task, event)
+
+    def _take_push(self, task: _Task[Any], event: TaskResult) -> None:
+        age = asyncio.get_running_loop().time() - task.started
+        self.pushed += 1
+        try:
+            status = task.job.spec.status(event.payload)
+        except SnovError as err:
+            self._finish(task, None, err)
+            return
+        # A push says exactly when the task completed.
+        self._outcome(task, event.payload, status, age, due_age=age)
+        if task.task_hash in self._tasks:
+            task.push_until = None
+        self._poke()
 
     # Outcomes ----------------------------------------------------------------------------
 

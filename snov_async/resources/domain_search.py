@@ -81,7 +81,7 @@ class CompanyInfoSpec(_SingleTask):
     def prepare(self, raw: Any) -> str:
         return _normalize.domain(raw)
 
-    def start_call(self, items: list[Any]) -> Call:
+    def start_call(self, items: list[Any], webhook_url: str | None = None) -> Call:
         return Call("POST", "/v2/domain-search/start", form={"domain": items[0]})
 
     def build(self, item: Any, payload: Any, task_hash: str | None) -> CompanyInfo:
@@ -99,7 +99,7 @@ class ProspectsSpec(_SingleTask):
     def prepare(self, raw: Any) -> tuple[str, tuple[str, ...], int]:
         return raw  # type: ignore[no-any-return]  # validated by the caller
 
-    def start_call(self, items: list[Any]) -> Call:
+    def start_call(self, items: list[Any], webhook_url: str | None = None) -> Call:
         domain, positions, page = items[0]
         return Call(
             "POST",
@@ -138,7 +138,7 @@ class ProspectEmailsSpec(_SingleTask):
         # Accept the search_emails_start URL itself.
         return text.rsplit("/", 1)[-1] if "/" in text else text
 
-    def start_call(self, items: list[Any]) -> Call:
+    def start_call(self, items: list[Any], webhook_url: str | None = None) -> Call:
         return Call("POST", f"/v2/domain-search/prospects/search-emails/start/{items[0]}")
 
     def build(self, item: Any, payload: Any, task_hash: str | None) -> ProspectEmails:
@@ -153,7 +153,7 @@ class _CursorSpec(_SingleTask):
     def prepare(self, raw: Any) -> tuple[str, str]:
         return raw  # type: ignore[no-any-return]  # validated by the caller
 
-    def start_call(self, items: list[Any]) -> Call:
+    def start_call(self, items: list[Any], webhook_url: str | None = None) -> Call:
         domain, cursor = items[0]
         return Call("POST", self.start_path, form={"domain": domain, "next": cursor or None})
 

@@ -39,6 +39,7 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
     """(first name, last name, domain) in, one `EmailSearch` out."""
 
     name = "emails-by-domain-by-name"
+    supports_webhook = True
 
     def prepare(self, raw: Any) -> Row:
         return _normalize.name_domain(raw)
@@ -53,9 +54,12 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
         person = _people(item[0], item[1])
         return all(_people(f, last) != person for f, last, _ in batch)
 
-    def start_call(self, items: list[Row]) -> Call:
+    def start_call(self, items: list[Row], webhook_url: str | None = None) -> Call:
         rows = [{"first_name": f, "last_name": last, "domain": d} for f, last, d in items]
-        return Call("POST", FIND_START, json={"rows": rows})
+        body: dict[str, Any] = {"rows": rows}
+        if webhook_url:
+            body["webhook_url"] = webhook_url
+        return Call("POST", FIND_START, json=body)
 
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", FIND_RESULT, params={"task_hash": task_hash})
@@ -110,6 +114,7 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
     """Company names in, one `CompanyDomain` out."""
 
     name = "company-domain-by-name"
+    supports_webhook = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.company_name(raw)
@@ -117,8 +122,8 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
     def key(self, item: str) -> str:
         return item.casefold()
 
-    def start_call(self, items: list[str]) -> Call:
-        return Call("POST", DOMAIN_START, form={"names": items})
+    def start_call(self, items: list[str], webhook_url: str | None = None) -> Call:
+        return Call("POST", DOMAIN_START, form={"names": items, "webhook_url": webhook_url})
 
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", DOMAIN_RESULT, params={"task_hash": task_hash})

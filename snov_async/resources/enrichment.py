@@ -32,6 +32,7 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
     """LinkedIn member URLs in, one `LinkedInProfile` (found or not) out."""
 
     name = "li-profiles-by-urls"
+    supports_webhook = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.linkedin_url(raw)
@@ -39,8 +40,8 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
     def key(self, item: str) -> str:
         return item.casefold()
 
-    def start_call(self, items: list[str]) -> Call:
-        return Call("POST", LI_START, form={"urls": items})
+    def start_call(self, items: list[str], webhook_url: str | None = None) -> Call:
+        return Call("POST", LI_START, form={"urls": items, "webhook_url": webhook_url})
 
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", LI_RESULT, params={"task_hash": task_hash})

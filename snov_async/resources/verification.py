@@ -24,12 +24,13 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
     """Emails in, one `EmailVerification` per email out."""
 
     name = "email-verification"
+    supports_webhook = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.email(raw)
 
-    def start_call(self, items: list[str]) -> Call:
-        return Call("POST", START, form={"emails": items})
+    def start_call(self, items: list[str], webhook_url: str | None = None) -> Call:
+        return Call("POST", START, form={"emails": items, "webhook_url": webhook_url})
 
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", RESULT, params={"task_hash": task_hash})

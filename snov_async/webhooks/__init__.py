@@ -1,0 +1,46 @@
+"""Receiving Snov.io webhooks: typed events and a receiver for aiohttp and ASGI apps.
+
+::
+
+    from snov_async.webhooks import WebhookReceiver, EmailVerificationEvent
+
+    async with WebhookReceiver(public_url="https://hooks.example.com") as receiver:
+        await snov.webhooks.create("email_verification", "verified", receiver.url)
+        async for event in receiver.events():
+            ...
+
+Give the receiver to the client (``SnovClient(..., webhook=receiver)``) and the task runner
+sends ``webhook_url`` with every batch start and waits for the push instead of polling.
+"""
+
+from __future__ import annotations
+
+from .events import (
+    CampaignEmailEvent,
+    CampaignLinkedInEvent,
+    CampaignLinkedInReplyEvent,
+    CampaignReplyEvent,
+    CompanyEvent,
+    EmailVerificationEvent,
+    GenericEvent,
+    ProspectEvent,
+    TaskResult,
+    WebhookEvent,
+    parse_event,
+)
+from .receiver import WebhookReceiver
+
+__all__ = [
+    "CampaignEmailEvent",
+    "CampaignLinkedInEvent",
+    "CampaignLinkedInReplyEvent",
+    "CampaignReplyEvent",
+    "CompanyEvent",
+    "EmailVerificationEvent",
+    "GenericEvent",
+    "ProspectEvent",
+    "TaskResult",
+    "WebhookEvent",
+    "WebhookReceiver",
+    "parse_event",
+]
