@@ -252,7 +252,9 @@ class _Job(Generic[I, R]):
         self.spec = spec
         self.progress = progress
         self.pending: dict[Hashable, _Pending[I]] = {}
-        self.answered: dict[Hashable, tuple[I, Any, SnovError | None, str | None]] = {}
+        # The result each answered key got: later duplicates get a copy re-indexed, so only
+        # the typed (slotted) result is kept, not the raw answer.
+        self.answered: dict[Hashable, R] = {}
         self.open_batches: list[list[Hashable]] = []
         self.ready: collections.deque[list[Hashable]] = collections.deque()
         self.output: collections.deque[R] = collections.deque()
@@ -305,8 +307,9 @@ class _Job(Generic[I, R]):
             return
         key = self.spec.key(item)
         if key in self.answered:
-            prev_item, data, error, task_hash = self.answered[key]
-            self._emit(index, raw, prev_item, data, error, task_hash)
+            first = self.answered[key]
+            copy = attrs.evolve(first, index=index, input=raw)  # type: ignore[misc]
+            self._push(copy, getattr(first, "error", None) is not None)
             return
         if key in self.pending:
             self.pending[key].waiters.append((index, raw))
@@ -345,9 +348,10 @@ class _Job(Generic[I, R]):
         pending = self.pending.pop(key, None)
         if pending is None:
             return
-        self.answered[key] = (pending.item, data, error, task_hash)
-        for index, raw in pending.waiters:
-            self._emit(index, raw, pending.item, data, error, task_hash)
+        for n, (index, raw) in enumerate(pending.waiters):
+            result = self._emit(index, raw, pending.item, data, error, task_hash)
+            if n == 0 and attrs.has(type(result)):
+                self.answered[key] = result
 
     def _emit(
         self,
@@ -357,17 +361,22 @@ class _Job(Generic[I, R]):
         data: Any,
         error: SnovError | None,
         task_hash: str | None,
-    ) -> None:
+    ) -> R:
         try:
             result = self.spec.make(
                 index=index, raw=raw, item=item, data=data, error=error, task_hash=task_hash
             )
         except SnovError as exc:  # a payload that does not fit the model
+            error = exc
             result = self.spec.make(
                 index=index, raw=raw, item=item, data=None, error=exc, task_hash=task_hash
             )
+        self._push(result, error is not None)
+        return result
+
+    def _push(self, result: R, failed: bool) -> None:
         self.done += 1
-        if error is not None:
+        if failed:
             self.failed += 1
         self.output.append(result)
         self.output_ready.set()

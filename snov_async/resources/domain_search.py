@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import attrs
+
 from .. import _normalize
 from .._convert import structure
 from .._retry import CallKind
@@ -54,24 +56,22 @@ class _SingleTask(BatchSpec[Any, Any]):
         task_hash: str | None,
     ) -> Any:
         if error is not None:
-            return _Failed(index, error)
-        return _Done(index, self.build(item, data, task_hash))
+            return _Failed(index, raw, error)
+        return _Done(index, raw, self.build(item, data, task_hash))
 
 
+@attrs.frozen
 class _Done:
-    __slots__ = ("index", "value")
-
-    def __init__(self, index: int, value: Any) -> None:
-        self.index = index
-        self.value = value
+    index: int
+    input: Any
+    value: Any
 
 
+@attrs.frozen
 class _Failed:
-    __slots__ = ("error", "index")
-
-    def __init__(self, index: int, error: SnovError) -> None:
-        self.index = index
-        self.error = error
+    index: int
+    input: Any
+    error: SnovError
 
 
 class CompanyInfoSpec(_SingleTask):

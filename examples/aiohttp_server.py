@@ -1,0 +1,65 @@
+"""An aiohttp web service with the client in ``cleanup_ctx`` and the receiver as a sub-app.
+
+python examples/aiohttp_server.py      # serves on :8080 (on the sandbox without credentials)
+curl 'localhost:8080/domain?company=Snov.io'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from snov_async import SnovClient
+from snov_async.sandbox import Sandbox, SandboxConfig
+from snov_async.webhooks import WebhookReceiver
+
+SNOV = web.AppKey("snov", SnovClient)
+RECEIVER = web.AppKey("receiver", WebhookReceiver)
+
+
+async def snov_client(app: web.Application) -> AsyncIterator[None]:
+    """Open the client when the app starts and close it when the app stops."""
+    async with contextlib.AsyncExitStack() as stack:
+        if os.environ.get("SNOV_CLIENT_ID"):
+            client = SnovClient.from_env()
+        else:
+            sandbox = await stack.enter_async_context(
+                Sandbox(SandboxConfig(rate_limit=None, task_latency=0.05))
+            )
+            client = SnovClient(
+                "sandbox",
+                "sandbox",
+                base_url=sandbox.base_url,
+                requests_per_minute=6000,
+                initial_task_latency=0.1,
+            )
+        app[SNOV] = await stack.enter_async_context(client)
+        yield
+
+
+async def domain(request: web.Request) -> web.Response:
+    names = request.query.getall("company", [])
+    results = await request.app[SNOV].email_finder.company_domains(names)
+    return web.json_response(
+        [
+            {"company": r.name, "domain": r.domain, "error": r.error and r.error.message}
+            for r in results
+        ]
+    )
+
+
+def make_app(public_url: str = "http://127.0.0.1:8080") -> web.Application:
+    app = web.Application()
+    receiver = WebhookReceiver(public_url=public_url + "/snov")
+    app[RECEIVER] = receiver
+    app.cleanup_ctx.append(snov_client)
+    app.router.add_get("/domain", domain)
+    app.add_subapp("/snov", receiver.aiohttp_app())
+    return app
+
+
+if __name__ == "__main__":
+    web.run_app(make_app(), port=8080)

@@ -1,0 +1,75 @@
+"""A FastAPI service that verifies emails and takes Snov.io webhooks.
+
+The client lives in the app's lifespan (one session, one pacer, one runner for every request)
+and the webhook receiver is mounted as a plain ASGI route. With no SNOV_CLIENT_ID /
+SNOV_CLIENT_SECRET it runs on the in-process sandbox.
+
+    pip install -e '.[dev]' uvicorn    # fastapi and uvicorn are not core dependencies
+    uvicorn examples.fastapi_app:app --port 8000
+    curl -X POST localhost:8000/verify -H 'content-type: application/json' \\
+         -d '["jane@acme.com", "nope"]'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from snov_async import SnovClient
+from snov_async.sandbox import Sandbox, SandboxConfig
+from snov_async.webhooks import WebhookEvent, WebhookReceiver
+
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+receiver = WebhookReceiver(public_url=PUBLIC_URL + "/snov")
+received: list[dict[str, Any]] = []
+
+
+@receiver.on
+def remember(event: WebhookEvent) -> None:
+    received.append({"type": type(event).__name__, "object": event.event_object})
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        if os.environ.get("SNOV_CLIENT_ID"):
+            client = SnovClient.from_env()
+        else:
+            sandbox = await stack.enter_async_context(
+                Sandbox(SandboxConfig(rate_limit=None, task_latency=0.05))
+            )
+            client = SnovClient(
+                "sandbox",
+                "sandbox",
+                base_url=sandbox.base_url,
+                requests_per_minute=6000,
+                initial_task_latency=0.1,
+            )
+        app.state.snov = await stack.enter_async_context(client)
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+app.mount("/snov", receiver.asgi_app())
+
+
+@app.post("/verify")
+async def verify(emails: list[str]) -> list[dict[str, Any]]:
+    results = await app.state.snov.verification.verify(emails)
+    return [
+        {
+            "email": r.email,
+            "smtp_status": str(r.smtp_status) if r.smtp_status else None,
+            "error": r.error.message if r.error else None,
+        }
+        for r in results
+    ]
+
+
+@app.get("/webhooks")
+async def webhooks() -> dict[str, Any]:
+    return {"url": receiver.url, "received": received}

@@ -1,0 +1,72 @@
+"""Every example runs on the sandbox (smoke tests: they start, answer, and shut down)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def sandbox_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SNOV_CLIENT_ID", raising=False)
+    monkeypatch.delenv("SNOV_CLIENT_SECRET", raising=False)
+
+
+async def test_bulk_pipeline(tmp_path: Path) -> None:
+    pipeline = load("bulk_pipeline")
+    out = tmp_path / "deliverable.csv"
+    counts = await pipeline.run(str(EXAMPLES / "data/leads.csv"), str(out))
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert counts["rows"] == len(rows) == 14
+    assert counts["found"] > 0 and counts["errors"] == 2
+
+
+async def test_aiohttp_server() -> None:
+    server = load("aiohttp_server")
+    app = server.make_app()
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.get("/domain", params=[("company", "Snov.io"), ("company", " ")])
+        assert resp.status == 200
+        body = await resp.json()
+        assert body[0]["company"] == "Snov.io" and body[1]["error"]
+        receiver = app[server.RECEIVER]
+        resp = await client.post("/snov" + receiver.path, json={"event_object": "company"})
+        assert resp.status == 200 and receiver.received == 1
+        resp = await client.post("/snov/snov-webhooks/guess", json={})
+        assert resp.status == 404
+
+
+def test_fastapi_app() -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient as FastAPIClient
+
+    example = load("fastapi_app")
+    with FastAPIClient(example.app) as client:
+        resp = client.post("/verify", json=["Jane@Acme.com", "nope"])
+        assert resp.status_code == 200
+        first, second = resp.json()
+        assert first["email"] == "jane@acme.com" and first["smtp_status"]
+        assert second["error"]
+        path = example.receiver.path
+        assert client.post("/snov" + path, json={"event_object": "prospect"}).status_code == 200
+        assert client.post("/snov/snov-webhooks/guess", json={}).status_code == 404
+        hooks = client.get("/webhooks").json()
+        assert hooks["received"] == [{"type": "ProspectEvent", "object": "prospect"}]
