@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -12,6 +13,7 @@ import aiohttp
 from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_CACHE_TTL,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
@@ -26,6 +28,7 @@ from ._pacing import EvenPacer, Pacer
 from ._retry import RetryPolicy
 from ._runner import TaskRunner
 from .errors import ConfigurationError
+from .journal import Journal, open_journal
 from .resources.account import AccountResource
 from .resources.analytics import AnalyticsResource
 from .resources.campaigns import CampaignsResource
@@ -81,6 +84,12 @@ class SnovClient:
             then carry its URL and their results arrive by push instead of polling (push mode;
             one request per batch instead of two).
         push_timeout: seconds to wait for a push before polling the task anyway.
+        journal: a SQLite file path (or a ``redis://`` URL, or a `Journal`) recording paid
+            work: a rerun of the same bulk call after a crash resumes the tasks already started
+            and starts nothing twice; answers are reused for ``cache_ttl`` seconds.
+        cache_ttl: how long journaled answers are reused (default 7 days; 0: never).
+        resend_unknown: resend inputs whose earlier start has an unknown outcome (risking a
+            double charge) instead of reporting them.
 
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
@@ -105,6 +114,9 @@ class SnovClient:
         initial_task_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
         webhook: WebhookReceiver | None = None,
         push_timeout: float = DEFAULT_PUSH_TIMEOUT,
+        journal: str | Path | Journal | None = None,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        resend_unknown: bool = False,
     ) -> None:
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
         if client_secret is None:
@@ -161,6 +173,9 @@ class SnovClient:
             initial_latency=initial_task_latency,
             webhook=webhook,
             push_timeout=push_timeout,
+            journal=open_journal(journal),
+            cache_ttl=cache_ttl,
+            resend_unknown=resend_unknown,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)

@@ -35,6 +35,8 @@ DEFAULT_MAX_TASKS_IN_FLIGHT = 32
 DEFAULT_TASK_TIMEOUT = 600.0
 #: First guess of a task's latency, in seconds, before the runner has seen any.
 DEFAULT_INITIAL_TASK_LATENCY = 3.0
+#: Answers in the journal younger than this are reused instead of paid for again (7 days).
+DEFAULT_CACHE_TTL = 7 * 24 * 3600.0
 #: In push mode, seconds to wait for a task's webhook before polling it.
 DEFAULT_PUSH_TIMEOUT = 60.0
 

@@ -30,12 +30,14 @@ import collections
 import contextlib
 import logging
 import math
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from ._constants import (
+    DEFAULT_CACHE_TTL,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PUSH_TIMEOUT,
@@ -44,6 +46,7 @@ from ._constants import (
 from ._retry import CallKind
 from .errors import (
     NotEnoughCreditsError,
+    OutcomeUnknownError,
     RateLimitError,
     ResponseFormatError,
     ServerError,
@@ -52,6 +55,7 @@ from .errors import (
     TransportError,
     ValidationError,
 )
+from .journal.base import Journal, State, encode_key
 from .models.tasks import Progress
 from .webhooks.events import TaskResult, WebhookEvent
 
@@ -314,11 +318,47 @@ class _Job(Generic[I, R]):
         if key in self.pending:
             self.pending[key].waiters.append((index, raw))
             return
+        if self.runner.journal is not None and await self._from_journal(key, item, index, raw):
+            return
         self.pending[key] = _Pending(item, [(index, raw)])
         self._place(key, item)
         while len(self.ready) >= 2 and not self.abandoned:
             self.room.clear()
             await self.room.wait()
+
+    async def _from_journal(self, key: Hashable, item: I, index: int, raw: Any) -> bool:
+        """Answer or resume an input the journal knows; ``False`` to start it as usual."""
+        runner = self.runner
+        assert runner.journal is not None
+        jkey = encode_key(key)
+        record = (await runner.journal.lookup(self.spec.name, [jkey])).get(jkey)
+        if record is None:
+            return False
+        if record.state is State.DONE:
+            fresh = time.time() - record.updated_at <= runner.cache_ttl
+            if not fresh:
+                return False
+            runner.cached += 1
+            result = self._emit(index, raw, item, record.data, None, record.task_hash)
+            if attrs.has(type(result)):
+                self.answered[key] = result
+            return True
+        if record.state is State.STARTED and record.task_hash:
+            # Started by an earlier run: poll its hash again instead of paying twice.
+            self.pending[key] = _Pending(item, [(index, raw)])
+            runner._resume(self, key, item, record.task_hash)
+            return True
+        if runner.resend_unknown:
+            return False
+        err = OutcomeUnknownError(
+            "an earlier run sent this input's start but did not record the answer: it may "
+            "have been started (and charged); not sent again (resend_unknown=True would)",
+            method="POST",
+        )
+        result = self._emit(index, raw, item, None, err, None)
+        if attrs.has(type(result)):
+            self.answered[key] = result
+        return True
 
     def _place(self, key: Hashable, item: I) -> None:
         for batch in self.open_batches:
@@ -409,6 +449,12 @@ class TaskRunner:
         webhook: a `WebhookReceiver`; batch starts then carry its URL as ``webhook_url`` and
             their results are taken from the push instead of polled.
         push_timeout: seconds to wait for a push before falling back to polling.
+        journal: where paid work is recorded (intent, task hash, result) so that a rerun
+            resumes instead of paying again.
+        cache_ttl: answers in the journal younger than this (seconds) are reused; 0 turns the
+            cache off.
+        resend_unknown: send again inputs whose earlier start has an unknown outcome (they may
+            be charged twice); by default they are answered with `OutcomeUnknownError`.
     """
 
     def __init__(
@@ -420,8 +466,18 @@ class TaskRunner:
         initial_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
         webhook: WebhookReceiver | None = None,
         push_timeout: float = DEFAULT_PUSH_TIMEOUT,
+        journal: Journal | None = None,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        resend_unknown: bool = False,
     ) -> None:
         self._http = http
+        self.journal = journal
+        self.cache_ttl = cache_ttl
+        self.resend_unknown = resend_unknown
+        #: Inputs answered from the journal's cache, and tasks resumed from it.
+        self.cached = 0
+        self.resumed = 0
+        self._writes: set[asyncio.Task[None]] = set()
         self.webhook = webhook
         self.push_timeout = push_timeout
         #: Results that arrived by push rather than by polling.
@@ -491,6 +547,7 @@ class TaskRunner:
                 if job.feed_error is not None:
                     raise job.feed_error
                 if job.finished:
+                    await self.flush()
                     return
                 job.output_ready.clear()
                 if job.output or job.finished or job.feed_error is not None:
@@ -630,18 +687,30 @@ class TaskRunner:
         loop = asyncio.get_running_loop()
         push = self.webhook is not None and job.spec.supports_webhook
         webhook_url = self.webhook.url if push and self.webhook is not None else None
+        op = job.spec.name
+        jkeys = [encode_key(k) for k in keys]
         try:
+            if self.journal is not None:
+                await self.journal.intent(op, jkeys)  # durable before anything is sent
             payload = await self._send(job.spec.start_call(items, webhook_url))
             task_hash = job.spec.task_hash(payload)
         except NotEnoughCreditsError as err:
             self._credits_error = err
+            await self._forget(op, jkeys)
             self._fail(job, keys, err, None)
             return
+        except OutcomeUnknownError as err:
+            self._fail(job, keys, err, None)  # the intent rows stay: a rerun will not resend
+            return
         except SnovError as err:
+            if not isinstance(err, ResponseFormatError):
+                await self._forget(op, jkeys)  # refused: nothing was started
             self._fail(job, keys, err, None)
             return
         finally:
             self._starting -= 1
+        if self.journal is not None:
+            await self.journal.started(op, jkeys, task_hash)
         now = loop.time()
         task = _Task(
             job=job,
@@ -756,6 +825,19 @@ class TaskRunner:
     ) -> None:
         self._tasks.pop(task.task_hash, None)
         job = task.job
+        if self.journal is not None:
+            op = job.spec.name
+            if per_item is not None:
+                results = [
+                    (encode_key(k), d)
+                    for k, d in zip(task.keys, per_item, strict=True)
+                    if d is not None
+                ]
+                if results:
+                    self._journal_write(self.journal.done(op, results))
+            elif isinstance(error, NotEnoughCreditsError):
+                # Not answered, not charged: a later run may start these again.
+                self._journal_write(self.journal.forget(op, [encode_key(k) for k in task.keys]))
         for n, key in enumerate(task.keys):
             data = per_item[n] if per_item is not None else None
             err = error
@@ -767,6 +849,45 @@ class TaskRunner:
                 )
             job.answer(key, data, err, task.task_hash)
         self._poke()
+
+    def _resume(self, job: _Job[Any, Any], key: Hashable, item: Any, task_hash: str) -> None:
+        """Poll a task an earlier run started (its hash came from the journal)."""
+        task = self._tasks.get(task_hash)
+        if task is not None and task.job is job:
+            task.keys.append(key)
+            task.items.append(item)
+            return
+        now = asyncio.get_running_loop().time()
+        self.resumed += 1
+        self._tasks[task_hash] = _Task(
+            job=job,
+            task_hash=task_hash,
+            keys=[key],
+            items=[item],
+            started=now,
+            deadline=now + self.task_timeout,
+            next_poll=now,
+        )
+        self._poke()
+
+    def _journal_write(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._writes.add(task)
+        task.add_done_callback(self._write_done)
+
+    def _write_done(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("journal write failed", exc_info=task.exception())
+
+    async def _forget(self, op: str, keys: list[str]) -> None:
+        if self.journal is not None:
+            await self.journal.forget(op, keys)
+
+    async def flush(self) -> None:
+        """Wait for the journal writes under way."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
 
     def _time_out(self, task: _Task[Any], now: float) -> None:
         age = now - task.started
@@ -816,3 +937,6 @@ class TaskRunner:
             self._scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._scheduler
+        await self.flush()
+        if self.journal is not None:
+            await self.journal.close()

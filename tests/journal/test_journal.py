@@ -1,0 +1,144 @@
+# ruff: noqa: E501
+"""The journal: nothing paid twice across reruns, crashes included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from snov_async import OutcomeUnknownError, SnovClient
+from snov_async.journal import SQLiteJournal, State, encode_key
+from snov_async.sandbox import Sandbox, SandboxConfig
+
+FAST = {"requests_per_minute": 60_000, "initial_task_latency": 0.01}
+
+
+def emails(n: int) -> list[str]:
+    return [f"user{i}@acme{i % 7}.com" for i in range(n)]
+
+
+def client(sb: Sandbox, journal: Path, **kw: object) -> SnovClient:
+    return SnovClient("id", "s", base_url=sb.base_url, journal=journal, **{**FAST, **kw})  # type: ignore[arg-type]
+
+
+async def test_sqlite_journal_records_the_life_of_an_input(tmp_path: Path) -> None:
+    journal = SQLiteJournal(tmp_path / "j.db")
+    await journal.intent("op", ["a", "b"])
+    await journal.started("op", ["a", "b"], "h1")
+    await journal.done("op", [("a", {"x": 1})])
+    records = await journal.lookup("op", ["a", "b", "c"])
+    assert records["a"].state is State.DONE and records["a"].data == {"x": 1}
+    assert records["b"].state is State.STARTED and records["b"].task_hash == "h1"
+    assert "c" not in records
+    await journal.forget("op", ["b"])
+    assert set(await journal.lookup("op", ["a", "b"])) == {"a"}
+    await journal.close()
+    assert encode_key(("John", "Doe", "x.io")) == '["John","Doe","x.io"]'
+
+
+async def test_a_rerun_is_answered_from_the_journal(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb:
+        async with client(sb, db) as snov:
+            first = await snov.verification.verify(emails(35))
+        async with client(sb, db) as snov:
+            second = await snov.verification.verify(emails(35))
+            assert snov.runner.cached == 35
+        assert [r.result for r in first] == [r.result for r in second]
+        assert max(sb.stats.starts_per_input.values()) == 1
+        async with client(sb, db, cache_ttl=0) as snov:  # the cache can be turned off
+            await snov.verification.verify(emails(5))
+        assert max(sb.stats.starts_per_input.values()) == 2
+
+
+async def test_started_tasks_are_resumed_not_restarted(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=1.0)) as sb:
+        async with client(sb, db) as snov:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await snov.verification.verify(emails(40))
+        starts = sb.stats.requests["POST /v2/email-verification/start"]
+        assert starts == 4
+        async with client(sb, db) as snov:
+            results = await snov.verification.verify(emails(40))
+            assert snov.runner.resumed == 4
+        assert all(r.ok for r in results)
+        assert sb.stats.requests["POST /v2/email-verification/start"] == starts
+        assert max(sb.stats.starts_per_input.values()) == 1
+
+
+async def test_an_unrecorded_start_is_reported_not_resent(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    journal = SQLiteJournal(db)
+    await journal.intent("email-verification", ["user0@acme0.com"])  # died mid-request
+    await journal.close()
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb:
+        async with client(sb, db) as snov:
+            results = await snov.verification.verify(emails(3))
+        assert isinstance(results[0].error, OutcomeUnknownError)
+        assert all(r.ok for r in results[1:])
+        assert ("email-verification", "user0@acme0.com") not in sb.stats.starts_per_input
+        async with client(sb, db, resend_unknown=True) as snov:
+            again = await snov.verification.verify(emails(1))
+        assert again[0].ok
+
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from snov_async import SnovClient
+
+    async def main(base, db, out):
+        emails = [f"user{i}@acme{i % 7}.com" for i in range(300)]
+        async with SnovClient("id", "s", base_url=base, journal=db,
+                              requests_per_minute=3000, initial_task_latency=0.05) as snov:
+            with open(out, "w") as f:
+                async for r in snov.verification.verify_iter(emails):
+                    f.write(json.dumps({"i": r.index, "ok": r.ok,
+                                        "error": type(r.error).__name__ if r.error else None}) + "\\n")
+                    f.flush()
+
+    asyncio.run(main(*sys.argv[1:4]))
+    """
+)
+
+
+async def test_sigkill_mid_run_then_rerun_restarts_nothing(tmp_path: Path) -> None:
+    db, out = tmp_path / "runs.db", tmp_path / "out.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=(0.2, 0.4))) as sb:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CHILD, sb.base_url, str(db), str(out), env=env
+        )
+        try:
+            for _ in range(400):  # kill once a good part of the work is under way
+                if sb.stats.requests["POST /v2/email-verification/start"] >= 12:
+                    break
+                await asyncio.sleep(0.01)
+            child.send_signal(signal.SIGKILL)
+            await child.wait()
+        finally:
+            if child.returncode is None:
+                child.kill()
+        started_before = dict(sb.stats.starts_per_input)
+        assert started_before and child.returncode == -signal.SIGKILL
+        rerun = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CHILD, sb.base_url, str(db), str(out), env=env
+        )
+        assert await rerun.wait() == 0
+        # Zero recorded tasks restarted: no input was started twice.
+        assert max(sb.stats.starts_per_input.values()) == 1
+        assert set(started_before) <= set(sb.stats.starts_per_input)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["i"] for r in rows) == list(range(300))
+    # Everything is answered: a result, or at most one batch killed mid-request (unknown).
+    unknown = [r for r in rows if r["error"] == "OutcomeUnknownError"]
+    assert len(unknown) <= 10 and all(r["ok"] for r in rows if r not in unknown)
