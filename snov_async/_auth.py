@@ -51,12 +51,22 @@ class TokenManager:
       replaced it, so that a wave of 401s still causes a single refresh.
     """
 
-    __slots__ = ("_expires_at", "_fetch", "_lock", "_token", "fetch_count", "refresh_margin")
+    __slots__ = (
+        "_expires_at",
+        "_fetch",
+        "_lock",
+        "_token",
+        "fetch_count",
+        "on_invalidate",
+        "refresh_margin",
+    )
 
     def __init__(
         self, fetch: TokenFetcher, *, refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN
     ) -> None:
         self._fetch = fetch
+        #: Called with a token dropped after a 401: shared caches drop it too.
+        self.on_invalidate: Callable[[str], None] | None = None
         self.refresh_margin = refresh_margin
         self._token: Secret | None = None
         self._expires_at = 0.0
@@ -91,8 +101,18 @@ class TokenManager:
             assert self._token is not None
             return self._token.get()
 
+    def use_fetcher(self, fetch: TokenFetcher) -> None:
+        """Fetch tokens through ``fetch`` from now on (a shared cache wraps the fetcher)."""
+        self._fetch = fetch
+
+    @property
+    def fetcher(self) -> TokenFetcher:
+        return self._fetch
+
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (after a 401) if it is still the current one."""
         if self._token is not None and self._token.get() == token:
             self._token = None
             self._expires_at = 0.0
+            if self.on_invalidate is not None:
+                self.on_invalidate(token)

@@ -71,7 +71,9 @@ class SnovClient:
         timeout: seconds for one HTTP exchange, or an ``aiohttp.ClientTimeout``.
         session: an ``aiohttp.ClientSession`` to borrow; it is left open on close. By default
             the client makes its own when entered (or on first use) and closes it on exit.
-        pacer: a pacer to share between clients of one account (default: a new `EvenPacer`).
+        pacer: a pacer to share between clients of one account (default: a new `EvenPacer`),
+            or a ``redis://`` URL: every process and machine using it shares one pacer (on
+            the Redis server's clock) and one access token.
         burst: requests allowed back to back after an idle period (default 1: even spacing).
         pacing_margin: extra spacing, as a fraction of the interval, against network jitter.
         retry: the `RetryPolicy` (attempts, back-off).
@@ -104,7 +106,7 @@ class SnovClient:
         requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         session: aiohttp.ClientSession | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacer | str | None = None,
         burst: int = 1,
         pacing_margin: float = DEFAULT_PACING_MARGIN,
         retry: RetryPolicy | None = None,
@@ -150,6 +152,20 @@ class SnovClient:
             raise ConfigurationError("max_tasks_in_flight must be an integer >= 1")
         if task_timeout <= 0 or initial_task_latency <= 0:
             raise ConfigurationError("task_timeout and initial_task_latency must be positive")
+        redis_url: str | None = None
+        if isinstance(pacer, str):
+            if not pacer.startswith(("redis://", "rediss://")):
+                raise ConfigurationError("pacer must be a Pacer or a redis:// URL", field="pacer")
+            from ._redis import RedisPacer
+
+            redis_url = pacer
+            pacer = RedisPacer(
+                redis_url,
+                requests_per_minute,
+                key="snov_async:pacer",
+                burst=burst,
+                margin=pacing_margin,
+            )
         if pacer is None:
             pacer = EvenPacer(requests_per_minute, burst=burst, margin=pacing_margin)
         elif not isinstance(pacer, Pacer):
@@ -166,6 +182,16 @@ class SnovClient:
             session=session,
             token_refresh_margin=token_refresh_margin,
         )
+        self._redis_tokens: Any = None
+        if redis_url is not None:
+            from ._redis import RedisTokenCache, shared_tokens
+
+            cache = RedisTokenCache(redis_url, client_id)
+            tokens = self._http.tokens
+            fetcher, on_invalidate = shared_tokens(cache, tokens.fetcher, token_refresh_margin)
+            tokens.use_fetcher(fetcher)
+            tokens.on_invalidate = on_invalidate
+            self._redis_tokens = cache
         self._runner = TaskRunner(
             self._http,
             max_in_flight=max_tasks_in_flight,
@@ -261,6 +287,11 @@ class SnovClient:
         """Close the session the client made (a borrowed one stays open). Idempotent."""
         await self._runner.aclose()
         await self._http.close()
+        if self._redis_tokens is not None:
+            await self._redis_tokens.aclose()
+        closer = getattr(self._http.pacer, "aclose", None)
+        if closer is not None and self._redis_tokens is not None:
+            await closer()
 
     async def __aenter__(self) -> SnovClient:
         await self.open()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigurationError
 from .base import Journal, Record, State, encode_key
 from .sqlite import SQLiteJournal
 
@@ -21,8 +20,7 @@ def open_journal(spec: str | Path | Journal | None) -> Journal | None:
         return spec
     text = str(spec)
     if text.startswith(("redis://", "rediss://")):
-        raise ConfigurationError(
-            "a Redis journal is not available in this version; use a SQLite file path",
-            field="journal",
-        )
+        from .redis import RedisJournal
+
+        return RedisJournal(text)
     return SQLiteJournal(text)

@@ -61,6 +61,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     loop = asyncio.get_running_loop()
     now = loop.time()
     state.sequence += 1
+    state.stats.request_times.append(now)
     operation = _operation(request)
     state.stats.requests[operation] += 1
     is_token = request.path == TOKEN_PATH

@@ -82,6 +82,10 @@ class SandboxStats:
     #: Webhook POSTs attempted and delivered.
     webhook_attempts: int = 0
     webhook_delivered: int = 0
+    #: When the last 100,000 requests arrived (loop time), for window checks.
+    request_times: collections.deque[float] = attrs.field(
+        factory=lambda: collections.deque(maxlen=100_000)
+    )
     #: The last 10,000 authenticated calls: (operation, parameters), newest last.
     calls: collections.deque[tuple[str, dict[str, Any]]] = attrs.field(
         factory=lambda: collections.deque(maxlen=10_000)
@@ -90,6 +94,17 @@ class SandboxStats:
     @property
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+    def max_in_window(self, seconds: float) -> int:
+        """The most requests that arrived within any window of ``seconds``."""
+        times = sorted(self.request_times)
+        best = 0
+        low = 0
+        for high, moment in enumerate(times):
+            while times[low] <= moment - seconds:
+                low += 1
+            best = max(best, high - low + 1)
+        return best
 
     def double_starts(self) -> dict[tuple[str, str], int]:
         """Inputs that were started more than once, with their count."""

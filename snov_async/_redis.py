@@ -1,0 +1,235 @@
+"""Redis backends for many processes and machines sharing one Snov.io account.
+
+* `RedisPacer` — the same even spacing as `EvenPacer` (GCRA), computed atomically in a Lua
+  script on the Redis server's clock, so every worker of an account together stays under its
+  rate in any window; a 429 anywhere cools every worker down.
+* `RedisTokenCache` — one access token for all workers: fetched by one of them under a lock,
+  shared until shortly before it expires, dropped for everyone after a 401.
+
+Needs the ``redis`` package (``pip install 'snov-async[redis]'``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._constants import DEFAULT_PACING_MARGIN, DEFAULT_REQUESTS_PER_MINUTE
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+__all__ = ["RedisPacer", "RedisTokenCache", "connect"]
+
+# KEYS: tat, blocked. ARGV: interval (us), tau (us). Returns the wait in microseconds for the
+# slot reserved for this caller (0: go now).
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tau = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tat < now then tat = now end
+local slot = tat - tau
+if slot < now then slot = now end
+if slot < blocked then slot = blocked end
+local new_tat = tat + interval
+if new_tat < slot + interval then new_tat = slot + interval end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', 3600000)
+return string.format('%.0f', slot - now)
+"""
+
+# KEYS: tat, blocked. ARGV: seconds (us), tau (us).
+COOL_DOWN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local until_ = now + tonumber(ARGV[1])
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if until_ > blocked then
+  redis.call('SET', KEYS[2], string.format('%.0f', until_), 'PX', 3600000)
+end
+local floor = until_ + tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < floor then redis.call('SET', KEYS[1], string.format('%.0f', floor), 'PX', 3600000) end
+return 1
+"""
+
+# KEYS: token. ARGV: token value. Delete only if it is still that token.
+DROP_IF_SAME = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def connect(url: str) -> aioredis.Redis:
+    """A Redis client for ``url`` (``redis://host:port/db``)."""
+    try:
+        import redis.asyncio as aioredis
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigurationError(
+            "the Redis backend needs the redis package: pip install 'snov-async[redis]'"
+        ) from exc
+    return aioredis.Redis.from_url(url, decode_responses=True)
+
+
+class RedisPacer:
+    """`EvenPacer`'s spacing, shared through Redis by every worker of one account.
+
+    Args:
+        url: the Redis server (``redis://127.0.0.1:6379/0``).
+        requests_per_minute: the account's rate.
+        key: the name under which workers of one account meet (one per account).
+        burst: requests allowed back to back after an idle period.
+        margin: extra spacing against network jitter, as a fraction of the interval.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
+        *,
+        key: str = "snov_async:pacer",
+        burst: int = 1,
+        margin: float = DEFAULT_PACING_MARGIN,
+    ) -> None:
+        if not (requests_per_minute > 0 and math.isfinite(requests_per_minute)):
+            raise ConfigurationError("requests_per_minute must be a positive number")
+        if burst < 1:
+            raise ConfigurationError("burst must be >= 1")
+        self.url = url
+        self.rpm = float(requests_per_minute)
+        self.interval = 60.0 / self.rpm * (1.0 + margin)
+        self._interval_us = int(self.interval * 1e6)
+        self._tau_us = int((burst - 1) * self.interval * 1e6)
+        self._keys = [f"{key}:tat", f"{key}:blocked"]
+        self._redis: aioredis.Redis | None = None
+
+    def __repr__(self) -> str:
+        return f"<RedisPacer {self.rpm:g}/min interval={self.interval:.4f}s key={self._keys[0]}>"
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = connect(self.url)
+        return self._redis
+
+    async def acquire(self) -> None:
+        """Reserve this worker's next slot on the server's clock, then wait for it."""
+        while True:
+            wait_us = int(
+                await self.redis.eval(RESERVE, 2, *self._keys, self._interval_us, self._tau_us)
+            )
+            if wait_us <= 0:
+                return
+            await asyncio.sleep(wait_us / 1e6)
+            blocked = await self.redis.get(self._keys[1])
+            if blocked is None:
+                return
+            # A cool-down began while we waited: check it is over before sending.
+            now_s, now_us = await self.redis.time()
+            if int(blocked) <= now_s * 1_000_000 + now_us:
+                return
+
+    def cool_down(self, seconds: float) -> None:
+        """Hold every worker back for ``seconds`` (after a 429)."""
+        if seconds <= 0:
+            return
+
+        async def send() -> None:
+            await self.redis.eval(COOL_DOWN, 2, *self._keys, int(seconds * 1e6), self._tau_us)
+
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(send())
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+class RedisTokenCache:
+    """One access token shared by every worker of one client id."""
+
+    def __init__(self, url: str, client_id: str, *, key: str = "snov_async:token") -> None:
+        self.url = url
+        self._key = f"{key}:{client_id}"
+        self._lock_key = f"{key}:{client_id}:lock"
+        self._redis: aioredis.Redis | None = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = connect(self.url)
+        return self._redis
+
+    async def get(self) -> tuple[str, float] | None:
+        """The shared token and its remaining life in seconds, if there is one."""
+        pipe = self.redis.pipeline()
+        pipe.get(self._key)
+        pipe.pttl(self._key)
+        token, ttl = await pipe.execute()
+        if token is None or ttl is None or ttl <= 0:
+            return None
+        return str(token), ttl / 1000.0
+
+    async def lock(self, seconds: float = 30.0) -> str | None:
+        """Try to become the worker that fetches the token; returns the lock's id."""
+        ident = secrets.token_hex(8)
+        ok = await self.redis.set(self._lock_key, ident, nx=True, px=int(seconds * 1000))
+        return ident if ok else None
+
+    async def unlock(self, ident: str) -> None:
+        await self.redis.eval(DROP_IF_SAME, 1, self._lock_key, ident)
+
+    async def put(self, token: str, lifetime: float) -> None:
+        await self.redis.set(self._key, token, px=max(1, int(lifetime * 1000)))
+
+    async def drop(self, token: str) -> None:
+        await self.redis.eval(DROP_IF_SAME, 1, self._key, token)
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+def shared_tokens(
+    cache: RedisTokenCache, fetch: Any, margin: float
+) -> tuple[Any, Callable[[str], None]]:
+    """A token fetcher that shares one token between all workers through ``cache``, and the
+    hook that drops a token everywhere after a 401."""
+    rejected: set[str] = set()
+
+    def on_invalidate(token: str) -> None:
+        rejected.add(token)  # never hand it out again, even before Redis has dropped it
+
+        async def drop() -> None:
+            await cache.drop(token)
+
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(drop())
+        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+
+    async def fetch_shared() -> tuple[str, float | None]:
+        while True:
+            found = await cache.get()
+            if found is not None and found[1] > margin and found[0] not in rejected:
+                return found
+            if found is not None and found[0] in rejected:
+                await cache.drop(found[0])
+            ident = await cache.lock()
+            if ident is not None:
+                try:
+                    token, expires_in = await fetch()
+                    lifetime = 3600.0 if expires_in is None else float(expires_in)
+                    await cache.put(token, lifetime)
+                    return token, lifetime
+                finally:
+                    await cache.unlock(ident)
+            await asyncio.sleep(0.05)  # another worker is fetching it
+
+    return fetch_shared, on_invalidate
