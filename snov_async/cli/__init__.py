@@ -34,6 +34,7 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_API, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
 SANDBOX_RPM = 600.0
+DEFAULT_JOURNAL = ".snov-async-journal.db"
 
 EPILOG = """exit codes: 0 all rows written (row problems in the error column), 2 usage or input
 error, 3 not enough credits, 4 authentication failed, 5 API unreachable, 130 interrupted.
@@ -84,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
             "--rpm", type=float, help="requests per minute (default 60; 600 on the sandbox)"
         )
         p.add_argument("--no-progress", action="store_true", help="no progress display")
+        p.add_argument(
+            "--resume",
+            action="store_true",
+            help="record paid work in the journal and reuse it: rerunning the same command "
+            "after a crash continues without paying twice",
+        )
+        p.add_argument(
+            "--journal",
+            default=DEFAULT_JOURNAL,
+            metavar="PATH",
+            help=f"the journal --resume uses (default: {DEFAULT_JOURNAL})",
+        )
     balance = sub.add_parser("balance", help="print the account's credit balance", epilog=EPILOG)
     balance.add_argument("--rpm", type=float, help=argparse.SUPPRESS)
     sub.add_parser(
@@ -96,10 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextlib.asynccontextmanager
-async def _client(rpm: float | None) -> AsyncIterator[SnovClient]:
+async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterator[SnovClient]:
     """The real API when credentials are set, else the in-process sandbox."""
     if os.environ.get("SNOV_CLIENT_ID") and os.environ.get("SNOV_CLIENT_SECRET"):
-        async with SnovClient.from_env(requests_per_minute=rpm or 60.0) as client:
+        async with SnovClient.from_env(requests_per_minute=rpm or 60.0, journal=journal) as client:
             yield client
         return
     from ..sandbox import Sandbox, SandboxConfig
@@ -118,6 +131,7 @@ async def _client(rpm: float | None) -> AsyncIterator[SnovClient]:
             base_url=sandbox.base_url,
             requests_per_minute=rate,
             initial_task_latency=1.0,
+            journal=journal,
         ) as client,
     ):
         yield client
@@ -149,8 +163,11 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
     writer = RowWriter(args.output, header, list(names.values()), args.output_format)
     tally = Tally()
     started = time.monotonic()
+    reused = 0
+    spent: object = "?"
     try:
-        async with _client(args.rpm) as client:
+        journal = args.journal if args.resume else None
+        async with _client(args.rpm, journal) as client:
             balance = await client.account.balance()
             if balance.balance < 1:
                 _say(f"not enough credits to start (balance {balance.balance})")
@@ -158,12 +175,16 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
             progress = Progress(tally, client, enabled=not args.no_progress)
             async with progress:
                 await run_job(client, command, rows, columns, writer, names, tally)
+            reused = client.runner.cached
+            after = await client.account.balance()
+            spent = balance.balance - after.balance
     finally:
         writer.close()
     elapsed = time.monotonic() - started
+    from_journal = f", {reused} answered from the journal" if args.resume else ""
     _say(
         f"{tally.written} rows written, {tally.errors} with an error, "
-        f"about {tally.credits} credits spent, in {elapsed:.1f}s"
+        f"{spent} credits spent{from_journal}, in {elapsed:.1f}s"
     )
     return EXIT_OK
 

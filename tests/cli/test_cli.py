@@ -63,6 +63,7 @@ def test_verify_a_messy_csv_gives_one_row_per_input_row(
     assert rows[4]["error"] == "" and rows[4]["smtp_status"]
     err = capsys.readouterr().err
     assert "built-in sandbox" in err and "7 rows written, 2 with an error" in err
+    assert "4.00 credits spent" in err  # 4 unique valid emails, 1 credit each
 
 
 def test_a_long_file_streams_through_in_order(tmp_path: Path) -> None:
@@ -89,6 +90,19 @@ def test_enrich_streams_a_long_file_in_order(tmp_path: Path) -> None:
     rows = read_csv(out)
     assert [(r["first_name"], r["last_name"], r["domain"]) for r in rows] == people
     assert all(not r["email"] or r["smtp_status"] for r in rows)
+
+
+def test_resume_reuses_the_journal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "leads.csv"
+    src.write_text(MESSY, encoding="utf-8")
+    journal = tmp_path / "j.db"
+    args = ["verify", str(src), "--rpm", "6000", "--resume", "--journal", str(journal)]
+    assert main([*args, "-o", str(tmp_path / "one.csv")]) == 0
+    assert "0 answered from the journal" in capsys.readouterr().err
+    assert main([*args, "-o", str(tmp_path / "two.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "4 answered from the journal" in err and "0.00 credits spent" in err
+    assert read_csv(tmp_path / "one.csv") == read_csv(tmp_path / "two.csv")
 
 
 def test_jsonl_in_and_out_with_an_explicit_column(tmp_path: Path) -> None:
