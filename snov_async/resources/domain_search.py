@@ -3,7 +3,7 @@ domain's emails and generic contacts. Each is a single task run through the task
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import attrs
@@ -263,20 +263,21 @@ class DomainSearchResource(Resource):
 
     async def iter_domain_emails(self, domain: str) -> AsyncIterator[str]:
         """Every email Snov.io knows at ``domain``, following the ``next`` cursor."""
-        cursor: str | None = None
-        while True:
-            page = await self.domain_emails(domain, next=cursor)
-            for email in page.emails:
-                yield email
-            cursor = page.next
-            if not cursor or not page.emails:
-                return
+        async for email in self._follow(self.domain_emails, domain):
+            yield email
 
     async def iter_generic_contacts(self, domain: str) -> AsyncIterator[str]:
         """Every generic contact at ``domain``, following the ``next`` cursor."""
+        async for email in self._follow(self.generic_contacts, domain):
+            yield email
+
+    @staticmethod
+    async def _follow(
+        fetch: Callable[..., Awaitable[DomainEmailsPage]], domain: str
+    ) -> AsyncIterator[str]:
         cursor: str | None = None
         while True:
-            page = await self.generic_contacts(domain, next=cursor)
+            page = await fetch(domain, next=cursor)
             for email in page.emails:
                 yield email
             cursor = page.next

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .._tables import CURRENCIES, TIMEZONES
+from ..models.campaigns import LINKEDIN_ACTIONS, TRIGGER_ACTIONS, WAIT_LIMITS
 from . import data
 from .common import (
     Invalid,
@@ -28,26 +29,6 @@ from .state import SandboxState
 __all__ = ["campaign", "campaigns", "setup"]
 
 STEP_TYPES = ("email", "delay", "trigger", "goal", "linkedin")
-LINKEDIN_ACTIONS = (
-    "visit",
-    "like",
-    "follow",
-    "invite",
-    "message",
-    "in_mail",
-    "connected_on_linkedin",
-    "check_connection_level",
-    "endorse_skills",
-)
-TRIGGER_ACTIONS = (
-    "open",
-    "click",
-    "calendly",
-    "connected_on_linkedin",
-    "check_connection_level",
-    "linkedin_in_mail_sent",
-)
-WAIT_LIMITS = {"minutes": 43200, "hours": 720, "days": 30}
 ACTIONS = {
     # action: (allowed from, new status)
     "start": ({"new", "paused", "scheduled"}, "active"),

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ..models.senders import IMAP_PAIRS, SMTP_PAIRS
+from ..models.warmup import PROVIDERS
 from . import data
 from .common import (
     Invalid,
@@ -27,19 +29,6 @@ from .state import SandboxState
 
 __all__ = ["setup"]
 
-SMTP_PAIRS = {25: {"none"}, 465: {"ssl"}, 587: {"tls"}}
-IMAP_PAIRS = {143: {"none"}, 993: {"ssl", "tls"}}
-PROVIDERS = (
-    "gmail",
-    "microsoft",
-    "aliyun",
-    "hostinger",
-    "private email",
-    "zoho",
-    "titan",
-    "godaddy",
-    "other",
-)
 CLEARABLE = ("reply_to", "signature", "bcc_email", "tags")
 
 
@@ -71,7 +60,7 @@ def _senders(state: SandboxState) -> dict[int, dict[str, Any]]:
 
 
 def _connection(
-    value: Any, field: str, pairs: dict[int, set[str]], *, required: bool
+    value: Any, field: str, pairs: dict[int, frozenset[str]], *, required: bool
 ) -> dict[str, Any] | None:
     if value is None:
         if required:

@@ -295,18 +295,23 @@ def _out_of_credits(state: SandboxState) -> web.Response | None:
     return None
 
 
-async def verification_start(request: web.Request) -> web.Response:
-    """``POST /v2/email-verification/start`` (reference line 746)."""
+async def _list_start(request: web.Request, kind: str, field: str, operation: str) -> web.Response:
+    """A batch start whose inputs are a list (``emails[]``, ``names[]``, ``urls[]``)."""
     params = await read_params(request)
-    emails, problem = _batch(params, "emails")
+    items, problem = _batch(params, field)
     if problem:
         return problem
     state = state_of(request)
     if refusal := _out_of_credits(state):
         return refusal
-    task = _new_task(request, "verify", emails, {"emails": emails}, params.get("webhook_url"))
-    _record_start(state, "email-verification", [e.lower() for e in emails])
-    return ok({"data": {"task_hash": task.hash}, "meta": {"emails": emails}})
+    task = _new_task(request, kind, items, {field: items}, params.get("webhook_url"))
+    _record_start(state, operation, [i.lower() for i in items])
+    return ok({"data": {"task_hash": task.hash}, "meta": {field: items}})
+
+
+async def verification_start(request: web.Request) -> web.Response:
+    """``POST /v2/email-verification/start`` (reference line 746)."""
+    return await _list_start(request, "verify", "emails", "email-verification")
 
 
 async def emails_by_name_start(request: web.Request) -> web.Response:
@@ -345,30 +350,12 @@ async def emails_by_name_start(request: web.Request) -> web.Response:
 
 async def company_domain_start(request: web.Request) -> web.Response:
     """``POST /v2/company-domain-by-name/start`` (reference line 428)."""
-    params = await read_params(request)
-    names, problem = _batch(params, "names")
-    if problem:
-        return problem
-    state = state_of(request)
-    if refusal := _out_of_credits(state):
-        return refusal
-    task = _new_task(request, "company", names, {"names": names}, params.get("webhook_url"))
-    _record_start(state, "company-domain-by-name", [n.lower() for n in names])
-    return ok({"data": {"task_hash": task.hash}, "meta": {"names": names}})
+    return await _list_start(request, "company", "names", "company-domain-by-name")
 
 
 async def li_profiles_start(request: web.Request) -> web.Response:
     """``POST /v2/li-profiles-by-urls/start`` (reference line 481)."""
-    params = await read_params(request)
-    urls, problem = _batch(params, "urls")
-    if problem:
-        return problem
-    state = state_of(request)
-    if refusal := _out_of_credits(state):
-        return refusal
-    task = _new_task(request, "li", urls, {"urls": urls}, params.get("webhook_url"))
-    _record_start(state, "li-profiles-by-urls", [u.lower() for u in urls])
-    return ok({"data": {"task_hash": task.hash}, "meta": {"urls": urls}})
+    return await _list_start(request, "li", "urls", "li-profiles-by-urls")
 
 
 def _domain(params: Params) -> tuple[str, web.Response | None]:
