@@ -807,11 +807,7 @@ class TaskRunner:
     def _take_push(self, task: _Task[Any], event: TaskResult) -> None:
         age = asyncio.get_running_loop().time() - task.started
         self.pushed += 1
-        try:
-            status = task.job.spec.status(event.payload)
-        except SnovError as err:
-            self._finish(task, None, err)
-            return
+        status = event.status  # the receiver read it (a push without one means "completed")
         # A push says exactly when the task completed.
         self._outcome(task, event.payload, status, age, due_age=age)
         if task.task_hash in self._tasks:

@@ -32,7 +32,17 @@ __all__ = [
 
 #: Accepted header names for each field the commands need (after `normalise_header`).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e_mail", "email_address", "mail", "work_email"),
+    "email": (
+        "email",
+        "e_mail",
+        "email_address",
+        "e_mail_address",
+        "emailaddress",
+        "mail",
+        "work_email",
+        "business_email",
+        "contact_email",
+    ),
     "first_name": ("first_name", "firstname", "first", "given_name", "name_first"),
     "last_name": ("last_name", "lastname", "last", "surname", "family_name", "name_last"),
     "domain": ("domain", "company_domain", "website", "company_website", "site", "url_domain"),
@@ -46,6 +56,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "url",
         "profile",
     ),
+}
+
+
+#: Fragments that identify a column when no alias matches exactly (used only if one matches).
+FUZZY: dict[str, tuple[str, ...]] = {
+    "email": ("mail",),
+    "first_name": ("first", "given"),
+    "last_name": ("last", "surname", "family"),
+    "domain": ("domain", "website", "site"),
+    "company": ("company", "organi", "employer"),
+    "linkedin": ("linkedin",),
 }
 
 
@@ -81,6 +102,11 @@ def find_column(header: Sequence[str], field: str, explicit: str | None = None) 
     for alias in ALIASES[field]:
         if alias in by_norm:
             return by_norm[alias]
+    # Last resort: a single header that mentions the field (``Primary E-mail``, ``Surname 2``).
+    hints = FUZZY[field]
+    matches = [orig for norm, orig in by_norm.items() if any(h in norm for h in hints)]
+    if len(matches) == 1:
+        return matches[0]
     names = ", ".join(ALIASES[field][:3])
     raise InputError(
         f"no {field} column found (looked for {names}, ...); name it with --column. "
@@ -107,8 +133,23 @@ def open_rows(path: str, fmt: str | None = None) -> tuple[list[str], Iterator[Ro
     return _csv(stream)
 
 
+def _delimiter(stream: IO[str]) -> str:
+    """Comma, semicolon, tab or pipe: whichever the first non-blank line uses most."""
+    if not stream.seekable():
+        return ","
+    start = stream.tell()
+    line = ""
+    for line in stream:
+        if line.strip():
+            break
+    stream.seek(start)
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
 def _csv(stream: IO[str]) -> tuple[list[str], Iterator[Row]]:
-    reader = csv.reader(stream)
+    reader = csv.reader(stream, delimiter=_delimiter(stream))
     header: list[str] | None = None
     for cells in reader:
         if any(c.strip() for c in cells):

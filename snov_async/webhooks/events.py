@@ -133,18 +133,20 @@ def parse_event(body: bytes, *, received_at: float = 0.0) -> WebhookEvent:
     if not isinstance(payload, Mapping):
         return GenericEvent(payload, delivery_key=key, received_at=received_at)
     meta = payload.get("meta")
-    status = payload.get("status")
-    if (
-        isinstance(meta, Mapping)
-        and isinstance(meta.get("task_hash"), str)
-        and isinstance(status, str)
-    ):
+    task_hash = meta.get("task_hash") if isinstance(meta, Mapping) else None
+    if not isinstance(task_hash, str):
+        data = payload.get("data")
+        inner = data.get("task_hash") if isinstance(data, Mapping) else None
+        task_hash = inner if isinstance(inner, str) else payload.get("task_hash")
+    if isinstance(task_hash, str) and task_hash and "data" in payload:
+        status = payload.get("status")
+        # A push is sent when the task completes; a body without a status means that.
         return TaskResult(
             payload,
             delivery_key=key,
             received_at=received_at,
-            task_hash=meta["task_hash"],
-            status=status,
+            task_hash=task_hash,
+            status=status if isinstance(status, str) else "completed",
         )
     event = payload.get("event")
     nested = event if isinstance(event, Mapping) else {}

@@ -202,3 +202,16 @@ def test_bad_credentials_exit_4(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_semicolon_files_and_unusual_headers_are_understood(tmp_path: Path) -> None:
+    src = tmp_path / "export.csv"
+    src.write_text(
+        "Contact;Primary E-mail Address;Country\r\nJo;JO@Example.org;FR\r\nAl;not-an-email;DE\r\n",
+        encoding="latin-1",
+    )
+    out = tmp_path / "out.csv"
+    assert main(["verify", str(src), "-o", str(out), "--rpm", "6000"]) == 0
+    rows = read_csv(out)
+    assert [r["Contact"] for r in rows] == ["Jo", "Al"]
+    assert rows[0]["smtp_status"] and rows[1]["error"].startswith("ValidationError")

@@ -155,3 +155,10 @@ async def test_a_push_that_never_comes_falls_back_to_polling() -> None:
     assert all(r.ok for r in results)
     assert snov.runner.pushed == 0
     assert sb.stats.requests["GET /v2/email-verification/result"] == 3
+
+
+def test_a_pushed_result_without_a_status_counts_as_completed() -> None:
+    bare = parse_event(b'{"data": [{"email": "a@b.io"}], "meta": {"task_hash": "h9"}}')
+    assert isinstance(bare, TaskResult) and bare.status == "completed" and bare.task_hash == "h9"
+    nested = parse_event(b'{"data": {"task_hash": "h8"}, "status": "completed"}')
+    assert isinstance(nested, TaskResult) and nested.task_hash == "h8"
