@@ -23,8 +23,8 @@ async def pair(config: SandboxConfig, rpm: float) -> AsyncIterator[tuple[Sandbox
 
 
 async def test_150_concurrent_balances_one_token_no_429_under_a_short_window() -> None:
-    # The server counts 100 requests per rolling second; the client asks for 6000/min.
-    async with pair(SandboxConfig(rate_limit=100, rate_window=1.0), 6000) as (sb, snov):
+    # The server counts 100 requests per rolling second; the client asks for 5400/min.
+    async with pair(SandboxConfig(rate_limit=100, rate_window=1.0), 5400) as (sb, snov):
         results = await asyncio.gather(*(snov.account.balance() for _ in range(150)))
     assert len(results) == 150
     assert sb.stats.token_requests == 1

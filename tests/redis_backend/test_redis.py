@@ -17,7 +17,7 @@ from snov_async.sandbox import Sandbox, SandboxConfig
 async def test_clients_sharing_a_redis_pacer_keep_the_joint_rate(redis_url: str) -> None:
     async with Sandbox(SandboxConfig(rate_limit=20, rate_window=1.0)) as sb:
         clients = [
-            SnovClient("id", "s", base_url=sb.base_url, pacer=redis_url, requests_per_minute=1100)
+            SnovClient("id", "s", base_url=sb.base_url, pacer=redis_url, requests_per_minute=900)
             for _ in range(3)
         ]
         for c in clients:
@@ -82,7 +82,7 @@ WORKER = textwrap.dedent(
 
     async def main(base, redis_url):
         async with SnovClient("id", "s", base_url=base, pacer=redis_url,
-                              requests_per_minute=1100) as snov:
+                              requests_per_minute=900) as snov:
             for _ in range(15):
                 await snov.account.balance()
 
@@ -101,8 +101,10 @@ async def test_four_processes_share_one_pacer_and_never_exceed_the_window(redis_
             for _ in range(4)
         ]
         codes = await asyncio.gather(*(w.wait() for w in workers))
+    # Four workers at 900/min each would send 60/s; the shared pacer holds them all to 15/s
+    # against the server's 20 per rolling second (headroom for process scheduling jitter).
     assert codes == [0, 0, 0, 0]
     assert sb.stats.requests["GET /v1/get-balance"] == 60
-    assert sb.stats.rate_limited == 0
-    assert sb.stats.max_in_window(1.0) <= 20
+    assert sb.stats.rate_limited == 0, dict(sb.stats.requests)
+    assert sb.stats.max_in_window(1.0) <= 16
     assert sb.stats.token_requests == 1
