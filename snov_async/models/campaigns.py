@@ -30,6 +30,7 @@ __all__ = [
     "Recipients",
     "Schedule",
     "ScheduleDay",
+    "SendingSettings",
     "Sequence",
     "SequenceStep",
     "Tracking",
@@ -301,6 +302,27 @@ class Tracking(SnovModel):
 
 
 @attrs.frozen
+class SendingSettings(SnovModel):
+    """How a campaign sends and whom it skips (reference line 1428)."""
+
+    sending_priority: str | None = None
+    daily_sending_all: int | None = None
+    daily_sending_new_recipients: int | None = None
+    skip_unverifiable: bool | None = None
+    skip_unverified: bool | None = None
+    skip_who_replied: bool | None = None
+    skip_company_domain_who_replied: bool | None = None
+    skip_recipients_without_variables_data: bool | None = None
+    skip_other_recipients_email_addresses: bool | None = None
+    skip_recipients_added_to_my_another_campaign: bool | None = None
+    skip_recipients_added_to_team_another_campaign: bool | None = None
+    one_click_unsubscribe: bool | None = None
+    delay_type: str | None = None
+    delay_from: int | None = None
+    delay_to: int | None = None
+
+
+@attrs.frozen
 class Recipients(SnovModel):
     list_id: int | None = None
     black_list_id: int | None = None
@@ -469,7 +491,7 @@ class Campaign(SnovModel):
     linkedin_accounts: list[int] = attrs.field(factory=list)
     priority: str | None = None
     tracking: Tracking | None = None
-    sending_settings: dict[str, Any] = attrs.field(factory=dict)
+    sending_settings: SendingSettings | None = None
     recipients: Recipients | None = None
     schedule_id: int | None = None
     start_campaign_at: str | None = None

@@ -63,15 +63,20 @@ class DoNotEmailList(SnovModel):
 
 @attrs.frozen
 class CampaignAnalytics(SnovModel):
-    """``GET /v2/statistics/campaign-analytics``: counters and their rates (``"70%"``).
-
-    Every counter the reference lists is kept in ``extra`` too; the common ones are fields.
-    """
+    """``GET /v2/statistics/campaign-analytics`` (reference line 2692): every counter, and
+    each rate as the API writes it (``"70%"``)."""
 
     total_contacted: int | None = None
     emails_sent: int | None = None
+    first_emails: int | None = None
+    first_emails_rate: str | None = None
+    follow_ups: int | None = None
+    follow_ups_rate: str | None = None
     delivered: int | None = None
+    delivered_rate: str | None = None
     bounced: int | None = None
+    bounced_rate: str | None = None
+    contacted_by_email: int | None = None
     email_opens: int | None = None
     email_opens_rate: str | None = None
     link_clicks: int | None = None
@@ -79,9 +84,33 @@ class CampaignAnalytics(SnovModel):
     email_replies: int | None = None
     email_replies_rate: str | None = None
     unsubscribed: int | None = None
+    unsubscribed_rate: str | None = None
+    auto_replied: int | None = None
+    auto_replied_rate: str | None = None
+    contacted_by_linkedin: int | None = None
+    linkedin_total_replies: int | None = None
+    linkedin_total_replies_rate: str | None = None
+    connection_request_replies: int | None = None
+    connection_request_replies_rate: str | None = None
+    message_replies: int | None = None
+    message_replies_rate: str | None = None
+    in_mail_replies: int | None = None
+    in_mail_replies_rate: str | None = None
+    connection_requests: int | None = None
+    accepted_requests: int | None = None
+    accepted_requests_rate: str | None = None
+    failed_connection_requests: int | None = None
+    messages_sent: int | None = None
+    linkedin_views: int | None = None
+    linkedin_likes: int | None = None
+    linkedin_follows: int | None = None
+    in_mail_sent: int | None = None
     interested: int | None = None
+    interested_rate: str | None = None
     maybe: int | None = None
+    maybe_rate: str | None = None
     not_interested: int | None = None
+    not_interested_rate: str | None = None
 
 
 @attrs.frozen

@@ -65,6 +65,7 @@ async def test_senders_and_warm_up_round_trip(env: tuple[Sandbox, SnovClient]) -
     assert len(calls_to(sb, "GET /v2/warm-up")) == 2  # two pages, then it stopped
     one = await snov.warmup.get(ids[0])
     assert one.from_ == 1 and one.email_account is not None
+    assert one.extra == {} and one.email_account.extra == {}
     assert await snov.warmup.update(ids[0], status="paused", reply_rate=20) == ids[0]
     stats = await snov.warmup.statistics(
         ids[0], date_from=datetime.date(2026, 5, 1), date_to="2026-05-03"
@@ -173,6 +174,8 @@ async def test_campaign_life_cycle(env: tuple[Sandbox, SnovClient]) -> None:
     _, snov = env
     created = await snov.campaigns.create(make_campaign(timezone="America/Los Angeles"))
     assert created.status is CampaignStatus.NEW and created.sequence is not None
+    assert created.extra == {} and created.sending_settings is not None
+    assert created.sending_settings.extra == {} and created.sending_settings.sending_priority
     steps = created.sequence.steps
     assert [s.type for s in steps] == ["email", "delay", "email", "goal"]
     assert len(steps[0].content) == 2 and steps[0].next == steps[1].ref
