@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._convert import structure
 from .._retry import CallKind
-from ..errors import ResponseFormatError
+from ..errors import ResponseFormatError, ValidationError
+from ._tasks import check_batch, task_start
 
 if TYPE_CHECKING:
     from .._http import HTTPCore
-    from .._runner import TaskRunner
+    from .._runner import BatchSpec, Call, TaskRunner
+    from ..models.tasks import TaskStart
 
 __all__ = ["Resource"]
 
@@ -66,3 +68,29 @@ class Resource:
                 )
             data = payload[key]
         return structure(data, model, what=f"{method} {path}")
+
+    async def _send_call(self, call: Call) -> Any:
+        return await self._request(
+            call.method,
+            call.path,
+            params=call.params,
+            form=call.form,
+            json=call.json,
+            kind=call.kind,
+        )
+
+    async def _start_task(
+        self, spec: BatchSpec[Any, Any], items: Any, field: str, webhook_url: str | None
+    ) -> TaskStart:
+        """The low-level start of a batch operation: 1-10 inputs, normalised and encoded
+        exactly as the bulk methods send them."""
+        check_batch(items, field)
+        clean = [spec.prepare(item) for item in items]
+        return task_start(await self._send_call(spec.start_call(clean, webhook_url)))
+
+    async def _task_result(self, spec: BatchSpec[Any, Any], model: type[T], task_hash: str) -> T:
+        """The low-level result of a task, as it stands."""
+        if not isinstance(task_hash, str) or not task_hash.strip():
+            raise ValidationError("task_hash is required", field="task_hash")
+        call = spec.result_call(task_hash.strip())
+        return await self._call(model, call.method, call.path, key=None, params=call.params)

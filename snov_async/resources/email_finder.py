@@ -19,7 +19,7 @@ from ..models.email_finder import (
 )
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import check_batch, data_list, task_start
+from ._tasks import data_list
 
 __all__ = ["CompanyDomainSpec", "EmailFinderResource", "FindEmailsSpec"]
 
@@ -200,21 +200,12 @@ class EmailFinderResource(Resource):
 
         ``POST /v2/emails-by-domain-by-name/start`` (reference line 330).
         """
-        check_batch(rows, "rows")
-        clean = [_normalize.name_domain(r) for r in rows]
-        body: dict[str, Any] = {
-            "rows": [{"first_name": f, "last_name": last, "domain": d} for f, last, d in clean]
-        }
-        if webhook_url:
-            body["webhook_url"] = webhook_url
-        return task_start(await self._request("POST", FIND_START, json=body))
+        return await self._start_task(self.find_spec, rows, "rows", webhook_url)
 
     async def find_emails_result(self, task_hash: str) -> EmailSearchResult:
         """The search's answer as it stands (``in_progress``, ``completed`` or
         ``not_enough_credits``). ``GET /v2/emails-by-domain-by-name/result`` (line 362)."""
-        return await self._call(
-            EmailSearchResult, "GET", FIND_RESULT, key=None, params={"task_hash": task_hash}
-        )
+        return await self._task_result(self.find_spec, EmailSearchResult, task_hash)
 
     async def company_domains(
         self,
@@ -244,16 +235,9 @@ class EmailFinderResource(Resource):
 
         ``POST /v2/company-domain-by-name/start`` (reference line 428).
         """
-        check_batch(names, "names")
-        clean = [_normalize.company_name(n) for n in names]
-        payload = await self._request(
-            "POST", DOMAIN_START, form={"names": clean, "webhook_url": webhook_url}
-        )
-        return task_start(payload)
+        return await self._start_task(self.domain_spec, names, "names", webhook_url)
 
     async def company_domains_result(self, task_hash: str) -> CompanyDomainResult:
         """The lookup's answer as it stands. ``GET /v2/company-domain-by-name/result``
         (reference line 446)."""
-        return await self._call(
-            CompanyDomainResult, "GET", DOMAIN_RESULT, key=None, params={"task_hash": task_hash}
-        )
+        return await self._task_result(self.domain_spec, CompanyDomainResult, task_hash)

@@ -13,7 +13,7 @@ from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInPr
 from ..models.prospects import EmailProfile
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import check_batch, data_list, task_start
+from ._tasks import data_list
 
 __all__ = ["EnrichmentResource", "LinkedInProfilesSpec"]
 
@@ -111,19 +111,12 @@ class EnrichmentResource(Resource):
 
         ``POST /v2/li-profiles-by-urls/start`` (reference line 481).
         """
-        check_batch(urls, "urls")
-        clean = [_normalize.linkedin_url(u) for u in urls]
-        payload = await self._request(
-            "POST", LI_START, form={"urls": clean, "webhook_url": webhook_url}
-        )
-        return task_start(payload)
+        return await self._start_task(self.li_spec, urls, "urls", webhook_url)
 
     async def linkedin_profiles_result(self, task_hash: str) -> LinkedInProfilesResult:
         """The lookup's answer as it stands. ``GET /v2/li-profiles-by-urls/result``
         (reference line 500)."""
-        return await self._call(
-            LinkedInProfilesResult, "GET", LI_RESULT, key=None, params={"task_hash": task_hash}
-        )
+        return await self._task_result(self.li_spec, LinkedInProfilesResult, task_hash)
 
     async def profile_by_email(self, email: str) -> EmailProfile | None:
         """Everything Snov.io knows of an email's owner, or ``None`` when it knows nothing

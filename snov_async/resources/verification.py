@@ -12,7 +12,7 @@ from ..errors import SnovError
 from ..models.tasks import TaskStart
 from ..models.verification import EmailCheck, EmailVerification, VerificationResult
 from ._base import Resource
-from ._tasks import check_batch, data_list, task_start
+from ._tasks import data_list
 
 __all__ = ["VerificationResource", "VerifySpec"]
 
@@ -98,18 +98,11 @@ class VerificationResource(Resource):
         ``POST /v2/email-verification/start`` (reference line 746). Not retried once it may
         have reached the server: a failure then raises `OutcomeUnknownError`.
         """
-        check_batch(emails, "emails")
-        clean = [_normalize.email(e) for e in emails]
-        payload = await self._request(
-            "POST", START, form={"emails": clean, "webhook_url": webhook_url}
-        )
-        return task_start(payload)
+        return await self._start_task(self.spec, emails, "emails", webhook_url)
 
     async def verify_result(self, task_hash: str) -> VerificationResult:
         """The verification task's answer as it stands (``in_progress`` or ``completed``).
 
         ``GET /v2/email-verification/result`` (reference line 767). Free.
         """
-        return await self._call(
-            VerificationResult, "GET", RESULT, key=None, params={"task_hash": task_hash}
-        )
+        return await self._task_result(self.spec, VerificationResult, task_hash)
