@@ -80,6 +80,8 @@ R = TypeVar("R")  # a result per input
 ProgressCallback = Callable[[Progress], Any]
 
 _TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
+#: Results a caller may leave untaken before the runner stops reading more input.
+OUTPUT_BACKLOG = 1000
 
 
 @attrs.frozen
@@ -322,7 +324,9 @@ class _Job(Generic[I, R]):
             return
         self.pending[key] = _Pending(item, [(index, raw)])
         self._place(key, item)
-        while len(self.ready) >= 2 and not self.abandoned:
+        # Read ahead only so far: two batches ready to start, and a bounded backlog of
+        # results the caller has not taken yet (a slow consumer slows the reading down).
+        while (len(self.ready) >= 2 or len(self.output) > OUTPUT_BACKLOG) and not self.abandoned:
             self.room.clear()
             await self.room.wait()
 
@@ -543,7 +547,10 @@ class TaskRunner:
         try:
             while True:
                 while job.output:
-                    yield job.output.popleft()
+                    result = job.output.popleft()
+                    if len(job.output) <= OUTPUT_BACKLOG:
+                        job.room.set()
+                    yield result
                 if job.feed_error is not None:
                     raise job.feed_error
                 if job.finished:

@@ -288,3 +288,24 @@ async def test_same_name_rows_never_share_a_batch(pair: tuple[Sandbox, SnovClien
     assert all(len(inputs) == 1 for (_, inputs) in sb.stats.starts_per_input_set)
     for r in results:
         assert all(e.email.endswith("@" + (r.domain or "")) for e in r.emails)
+
+
+async def test_a_slow_consumer_slows_the_reading_down(pair: tuple[Sandbox, SnovClient]) -> None:
+    sb, snov = pair
+    pulled = 0
+
+    def endless() -> Iterator[str]:
+        nonlocal pulled
+        for i in itertools.count():
+            pulled += 1
+            yield f"reader{i}@example.org"
+
+    stream = snov.verification.verify_iter(endless())
+    first = await anext(stream)
+    await asyncio.sleep(0.5)  # the consumer dawdles; the runner must not run ahead forever
+    assert first.ok
+    assert pulled <= 1000 + 1 + 3 * 10 + 10 * snov.runner.max_in_flight
+    starts = sb.stats.requests["POST /v2/email-verification/start"]
+    await asyncio.sleep(0.3)
+    assert sb.stats.requests["POST /v2/email-verification/start"] == starts  # it stopped
+    await stream.aclose()  # type: ignore[attr-defined]
