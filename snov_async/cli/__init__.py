@@ -28,7 +28,7 @@ from .._version import __version__
 from ..errors import AuthenticationError, NotEnoughCreditsError, SnovError
 from .jobs import COMMANDS, Command, Tally, estimate, run_job
 from .progress import Progress
-from .rows import InputError, RowWriter, find_column, open_rows
+from .rows import InputError, RowWriter, find_column, open_rows, sniff_delimiter
 
 __all__ = ["main"]
 
@@ -160,7 +160,9 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
         )
         return EXIT_OK
     names = {c: (f"snov_{c}" if c in header else c) for c in command.columns}
-    writer = RowWriter(args.output, header, list(names.values()), args.output_format)
+    # A semicolon file comes back as a semicolon file (what its spreadsheet expects).
+    delimiter = sniff_delimiter(args.file) if args.input_format != "jsonl" else ","
+    writer = RowWriter(args.output, header, list(names.values()), args.output_format, delimiter)
     tally = Tally()
     started = time.monotonic()
     reused = 0

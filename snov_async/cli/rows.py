@@ -22,6 +22,7 @@ import attrs
 
 __all__ = [
     "ALIASES",
+    "sniff_delimiter",
     "InputError",
     "Row",
     "RowWriter",
@@ -133,6 +134,14 @@ def open_rows(path: str, fmt: str | None = None) -> tuple[list[str], Iterator[Ro
     return _csv(stream)
 
 
+def sniff_delimiter(path: str) -> str:
+    """The delimiter of a CSV file (``,`` for standard input or unreadable files)."""
+    if path == "-" or not Path(path).is_file():
+        return ","
+    with Path(path).open(encoding="utf-8-sig", newline="", errors="replace") as stream:
+        return _delimiter(stream)
+
+
 def _delimiter(stream: IO[str]) -> str:
     """Comma, semicolon, tab or pipe: whichever the first non-blank line uses most."""
     if not stream.seekable():
@@ -219,7 +228,14 @@ def _jsonl(stream: IO[str]) -> tuple[list[str], Iterator[Row]]:
 class RowWriter:
     """Writes output rows in CSV or JSON Lines as they come, flushing each one."""
 
-    def __init__(self, path: str, header: list[str], extra: list[str], fmt: str | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        header: list[str],
+        extra: list[str],
+        fmt: str | None,
+        delimiter: str = ",",
+    ) -> None:
         self.kind = fmt or ("csv" if path == "-" else _format(path))
         self._out: IO[str] = (
             sys.stdout if path == "-" else Path(path).open("w", encoding="utf-8", newline="")  # noqa: SIM115 - close()
@@ -227,7 +243,9 @@ class RowWriter:
         self.columns = [*header, *extra]
         self._csv: csv.DictWriter[str] | None = None
         if self.kind == "csv":
-            self._csv = csv.DictWriter(self._out, fieldnames=self.columns, extrasaction="ignore")
+            self._csv = csv.DictWriter(
+                self._out, fieldnames=self.columns, extrasaction="ignore", delimiter=delimiter
+            )
             self._csv.writeheader()
         self.written = 0
 

@@ -212,6 +212,8 @@ def test_semicolon_files_and_unusual_headers_are_understood(tmp_path: Path) -> N
     )
     out = tmp_path / "out.csv"
     assert main(["verify", str(src), "-o", str(out), "--rpm", "6000"]) == 0
-    rows = read_csv(out)
+    assert out.read_text(encoding="utf-8").startswith("Contact;Primary E-mail Address;Country;")
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
     assert [r["Contact"] for r in rows] == ["Jo", "Al"]
     assert rows[0]["smtp_status"] and rows[1]["error"].startswith("ValidationError")
