@@ -97,8 +97,10 @@ def _record_start(state: SandboxState, operation: str, keys: list[str]) -> None:
         state.stats.starts_per_input[(operation, key)] += 1
 
 
-def _materialise(task: Task, state: SandboxState, root: str) -> dict[str, Any]:
-    """The completed body of ``task``: built and charged exactly once."""
+def _materialise(
+    task: Task, state: SandboxState, root: str, app: web.Application | None = None
+) -> dict[str, Any]:
+    """The completed body of ``task``: built, charged and announced exactly once."""
     if task.result is None:
         body, cost = _BUILDERS[task.kind](task, state, root)
         if cost > 0 and not state.can_spend(cost):
@@ -106,6 +108,8 @@ def _materialise(task: Task, state: SandboxState, root: str) -> dict[str, Any]:
         else:
             state.spend(cost)
         task.result = body
+        if app is not None and body.get("status") == "completed":
+            _announce(app, task, body)
     return task.result
 
 
@@ -477,7 +481,7 @@ def _result(request: web.Request, task_hash: str | None, kinds: tuple[str, ...])
     now = asyncio.get_running_loop().time()
     if task.ready_at is None or now < task.ready_at:
         return ok(_in_progress(task))
-    return ok(_materialise(task, state_of(request), base_url(request)))
+    return ok(_materialise(task, state_of(request), base_url(request), request.app))
 
 
 async def query_result(request: web.Request) -> web.Response:
@@ -541,30 +545,64 @@ async def profile_by_email(request: web.Request) -> web.Response:
 # Webhooks --------------------------------------------------------------------------------
 
 
+async def _post_on_the_ladder(state: SandboxState, url: str, body: Any) -> None:
+    """POST ``body`` to ``url``; retry on the documented ladder until a 2xx (3 s each)."""
+    scale = state.config.webhook_time_scale
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+        for step in WEBHOOK_LADDER:
+            await asyncio.sleep(step * scale)
+            state.stats.webhook_attempts += 1
+            try:
+                async with session.post(url, json=body) as resp:
+                    if 200 <= resp.status < 300:
+                        state.stats.webhook_delivered += 1
+                        return
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                logger.debug("webhook delivery failed: %s", type(exc).__name__)
+
+
+def _background(app: web.Application, coro: Any) -> None:
+    job = asyncio.get_running_loop().create_task(coro)
+    background = app[_BACKGROUND]
+    background.add(job)
+    job.add_done_callback(background.discard)
+
+
 def _schedule_webhook(app: web.Application, task: Task, root: str) -> None:
     async def deliver() -> None:
         assert task.ready_at is not None and task.webhook_url is not None
         loop = asyncio.get_running_loop()
         await asyncio.sleep(max(0.0, task.ready_at - loop.time()))
         state = app[STATE]
-        body = _materialise(task, state, root)
-        scale = state.config.webhook_time_scale
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-            for step in WEBHOOK_LADDER:
-                await asyncio.sleep(step * scale)
-                state.stats.webhook_attempts += 1
-                try:
-                    async with session.post(task.webhook_url, json=body) as resp:
-                        if 200 <= resp.status < 300:
-                            state.stats.webhook_delivered += 1
-                            return
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                    logger.debug("webhook delivery failed: %s", type(exc).__name__)
+        await _post_on_the_ladder(state, task.webhook_url, _materialise(task, state, root, app))
 
-    job = asyncio.get_running_loop().create_task(deliver())
-    background = app[_BACKGROUND]
-    background.add(job)
-    job.add_done_callback(background.discard)
+    _background(app, deliver())
+
+
+#: Subscription events a completed task announces (reference line 3717).
+TASK_EVENTS = {
+    "verify": ("email_verification", "verified"),
+    "find": ("prospect", "found_emails_by_name_by_domain"),
+    "company": ("company", "found_domains_by_names"),
+    "li": ("prospect", "found_by_li_url"),
+}
+
+
+def _announce(app: web.Application, task: Task, body: dict[str, Any]) -> None:
+    """Tell every active subscription to this task's event (one POST each, on the ladder)."""
+    event = TASK_EVENTS.get(task.kind)
+    if event is None:
+        return
+    state = app[STATE]
+    for hook in list(state.store["webhooks"].values()):
+        if hook["status"] == "active" and (hook["event_object"], hook["event_action"]) == event:
+            payload = {
+                "event_object": event[0],
+                "event_action": event[1],
+                "data": body.get("data"),
+                "meta": {"task_hash": task.hash, "webhook_id": hook["id"]},
+            }
+            _background(app, _post_on_the_ladder(state, hook["end_point"], payload))
 
 
 async def cleanup(app: web.Application) -> None:

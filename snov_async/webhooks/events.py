@@ -132,6 +132,21 @@ def parse_event(body: bytes, *, received_at: float = 0.0) -> WebhookEvent:
         payload = body.decode("utf-8", errors="replace")
     if not isinstance(payload, Mapping):
         return GenericEvent(payload, delivery_key=key, received_at=received_at)
+    event = payload.get("event")
+    nested = event if isinstance(event, Mapping) else {}
+    obj = _first(payload, "event_object", "object") or _first(nested, "object", "event_object")
+    action = _first(payload, "event_action", "action") or _first(nested, "action", "event_action")
+    if obj is None and isinstance(event, str) and "." in event:
+        obj, action = event.split(".", 1)
+    if obj is not None:
+        cls = BY_OBJECT.get(obj, GenericEvent)
+        return cls(
+            payload,
+            event_object=obj,
+            event_action=action,
+            delivery_key=key,
+            received_at=received_at,
+        )
     meta = payload.get("meta")
     task_hash = meta.get("task_hash") if isinstance(meta, Mapping) else None
     if not isinstance(task_hash, str):
@@ -148,13 +163,4 @@ def parse_event(body: bytes, *, received_at: float = 0.0) -> WebhookEvent:
             task_hash=task_hash,
             status=status if isinstance(status, str) else "completed",
         )
-    event = payload.get("event")
-    nested = event if isinstance(event, Mapping) else {}
-    obj = _first(payload, "event_object", "object") or _first(nested, "object", "event_object")
-    action = _first(payload, "event_action", "action") or _first(nested, "action", "event_action")
-    if obj is None and isinstance(event, str) and "." in event:
-        obj, action = event.split(".", 1)
-    cls = BY_OBJECT.get(obj or "", GenericEvent)
-    return cls(
-        payload, event_object=obj, event_action=action, delivery_key=key, received_at=received_at
-    )
+    return GenericEvent(payload, delivery_key=key, received_at=received_at)

@@ -162,3 +162,26 @@ def test_a_pushed_result_without_a_status_counts_as_completed() -> None:
     assert isinstance(bare, TaskResult) and bare.status == "completed" and bare.task_hash == "h9"
     nested = parse_event(b'{"data": {"task_hash": "h8"}, "status": "completed"}')
     assert isinstance(nested, TaskResult) and nested.task_hash == "h8"
+
+
+async def test_subscriptions_receive_the_sandboxes_events() -> None:
+    config = SandboxConfig(rate_limit=None, task_latency=0.0, webhook_time_scale=1e-6)
+    async with Sandbox(config) as sb, WebhookReceiver() as receiver, SnovClient(
+        "id", "s", base_url=sb.base_url, requests_per_minute=60_000, initial_task_latency=0.001
+    ) as snov:  # fmt: skip
+        hook = await snov.webhooks.create("email_verification", "verified", receiver.url)
+        await snov.webhooks.create("company", "found_domains_by_names", receiver.url)
+        await snov.verification.verify([f"u{i}@x.io" for i in range(20)])
+        await snov.webhooks.set_status(hook.id, "deactivated")
+        await snov.verification.verify(["late@x.io"])  # no longer subscribed
+        for _ in range(100):
+            if receiver.received >= 2:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+    events = []
+    stream = receiver.events()
+    for _ in range(receiver.received):
+        events.append(await anext(stream))
+    assert [type(e) for e in events] == [EmailVerificationEvent, EmailVerificationEvent]
+    assert all(e.event_action == "verified" and e.payload["data"] for e in events)
