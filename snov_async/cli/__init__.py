@@ -42,6 +42,10 @@ Credentials come from SNOV_CLIENT_ID / SNOV_CLIENT_SECRET (and SNOV_BASE_URL); w
 the built-in sandbox is used."""
 
 
+def _on_sandbox() -> bool:
+    return not (os.environ.get("SNOV_CLIENT_ID") and os.environ.get("SNOV_CLIENT_SECRET"))
+
+
 def _say(message: str) -> None:
     print(f"snov-async: {message}", file=sys.stderr, flush=True)
 
@@ -111,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 @contextlib.asynccontextmanager
 async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterator[SnovClient]:
     """The real API when credentials are set, else the in-process sandbox."""
-    if os.environ.get("SNOV_CLIENT_ID") and os.environ.get("SNOV_CLIENT_SECRET"):
+    if not _on_sandbox():
         async with SnovClient.from_env(requests_per_minute=rpm or 60.0, journal=journal) as client:
             yield client
         return
@@ -186,7 +190,8 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
     from_journal = f", {reused} answered from the journal" if args.resume else ""
     _say(
         f"{tally.written} rows written, {tally.errors} with an error, "
-        f"{spent} credits spent{from_journal}, in {elapsed:.1f}s"
+        f"{spent} {'sandbox ' if _on_sandbox() else ''}credits spent{from_journal}, "
+        f"in {elapsed:.1f}s"
     )
     return EXIT_OK
 

@@ -63,7 +63,7 @@ def test_verify_a_messy_csv_gives_one_row_per_input_row(
     assert rows[4]["error"] == "" and rows[4]["smtp_status"]
     err = capsys.readouterr().err
     assert "built-in sandbox" in err and "7 rows written, 2 with an error" in err
-    assert "4.00 credits spent" in err  # 4 unique valid emails, 1 credit each
+    assert "4.00 sandbox credits spent" in err  # 4 unique valid emails, 1 credit each
 
 
 def test_a_long_file_streams_through_in_order(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_resume_reuses_the_journal(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "0 answered from the journal" in capsys.readouterr().err
     assert main([*args, "-o", str(tmp_path / "two.csv")]) == 0
     err = capsys.readouterr().err
-    assert "4 answered from the journal" in err and "0.00 credits spent" in err
+    assert "4 answered from the journal" in err and "0.00 sandbox credits spent" in err
     assert read_csv(tmp_path / "one.csv") == read_csv(tmp_path / "two.csv")
 
 
