@@ -246,6 +246,8 @@ class _Task(Generic[I]):
     last_error: SnovError | None = None
     #: In push mode: no poll before this time (then the task falls back to polling).
     push_until: float | None = None
+    #: Started by an earlier run (hash from the journal): poll at once, learn nothing from it.
+    resumed: bool = False
 
 
 class _Job(Generic[I, R]):
@@ -585,6 +587,8 @@ class TaskRunner:
         every task is due at its start plus the expected latency.
         """
         estimator = self.estimator(task.job.spec)
+        if task.resumed and task.polls == 0 and task.next_poll is not None:
+            return min(task.next_poll, task.deadline)
         if task.push_until is not None:
             # Push mode: wait for the webhook; poll only if it is late.
             return min(task.push_until, task.deadline)
@@ -772,7 +776,8 @@ class TaskRunner:
     ) -> None:
         """What a result answer (polled or pushed) means for ``task``."""
         spec = task.job.spec
-        estimator = self.estimator(spec)
+        # A resumed task's age says nothing of the operation's latency: learn nothing from it.
+        estimator = LatencyEstimator(self.initial_latency) if task.resumed else self.estimator(spec)
         now = task.started + age
         if status == "completed":
             estimator.completed(age, due_age=due_age, last_in_progress=task.last_in_progress)
@@ -870,6 +875,7 @@ class TaskRunner:
             started=now,
             deadline=now + self.task_timeout,
             next_poll=now,
+            resumed=True,
         )
         self._poke()
 
