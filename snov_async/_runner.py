@@ -693,6 +693,14 @@ class TaskRunner:
         )
 
     async def _start(self, job: _Job[I, R], keys: list[Hashable]) -> None:
+        try:
+            await self._start_batch(job, keys)
+        except Exception as exc:  # a bug or a broken journal must not leave inputs unanswered
+            logger.exception("starting a batch failed")
+            left = [k for k in keys if k in job.pending]
+            self._fail(job, left, SnovError(f"internal error while starting: {exc!r}"), None)
+
+    async def _start_batch(self, job: _Job[I, R], keys: list[Hashable]) -> None:
         items = [job.pending[k].item for k in keys]
         self._starting += 1
         loop = asyncio.get_running_loop()
@@ -721,7 +729,10 @@ class TaskRunner:
         finally:
             self._starting -= 1
         if self.journal is not None:
-            await self.journal.started(op, jkeys, task_hash)
+            try:
+                await self.journal.started(op, jkeys, task_hash)
+            except Exception:  # the task runs anyway; only a rerun would not know its hash
+                logger.exception("the journal could not record task %s", task_hash)
         now = loop.time()
         task = _Task(
             job=job,
@@ -742,6 +753,16 @@ class TaskRunner:
                 self._take_push(task, early)
 
     async def _poll(self, task: _Task[Any]) -> None:
+        try:
+            await self._poll_task(task)
+        except Exception as exc:  # never leave a task's inputs unanswered
+            logger.exception("polling task %s failed", task.task_hash)
+            task.polling = False
+            if task.task_hash in self._tasks:
+                err = SnovError(f"internal error while polling: {exc!r}")
+                self._finish(task, None, err)
+
+    async def _poll_task(self, task: _Task[Any]) -> None:
         spec = task.job.spec
         loop = asyncio.get_running_loop()
         due_age = max(0.0, loop.time() - task.started)

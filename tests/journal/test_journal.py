@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,18 @@ async def test_sigkill_mid_run_then_rerun_restarts_nothing(tmp_path: Path) -> No
     # Everything is answered: a result, or at most one batch killed mid-request (unknown).
     unknown = [r for r in rows if r["error"] == "OutcomeUnknownError"]
     assert len(unknown) <= 10 and all(r["ok"] for r in rows if r not in unknown)
+
+
+class BrokenJournal(SQLiteJournal):
+    async def intent(self, operation: str, keys: Sequence[str]) -> None:
+        raise OSError("disk full")
+
+
+async def test_a_broken_journal_answers_every_input_with_an_error(tmp_path: Path) -> None:
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb, SnovClient(
+        "id", "s", base_url=sb.base_url, journal=BrokenJournal(tmp_path / "j.db"), **FAST
+    ) as snov:
+        results = await snov.verification.verify(emails(15))
+    assert len(results) == 15
+    assert all(r.error is not None and "disk full" in str(r.error) for r in results)
+    assert sb.stats.requests["POST /v2/email-verification/start"] == 0  # nothing sent unjournaled
