@@ -248,6 +248,12 @@ class _Task(Generic[I]):
     push_until: float | None = None
     #: Started by an earlier run (hash from the journal): poll at once, learn nothing from it.
     resumed: bool = False
+    #: Its key in the runner's task table (the hash; unique per job for resumed tasks).
+    slot: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.slot:
+            self.slot = self.task_hash
 
 
 class _Job(Generic[I, R]):
@@ -758,7 +764,7 @@ class TaskRunner:
         except Exception as exc:  # never leave a task's inputs unanswered
             logger.exception("polling task %s failed", task.task_hash)
             task.polling = False
-            if task.task_hash in self._tasks:
+            if task.slot in self._tasks:
                 err = SnovError(f"internal error while polling: {exc!r}")
                 self._finish(task, None, err)
 
@@ -843,7 +849,7 @@ class TaskRunner:
         status = event.status  # the receiver read it (a push without one means "completed")
         # A push says exactly when the task completed.
         self._outcome(task, event.payload, status, age, due_age=age)
-        if task.task_hash in self._tasks:
+        if task.slot in self._tasks:
             task.push_until = None
         self._poke()
 
@@ -852,7 +858,7 @@ class TaskRunner:
     def _finish(
         self, task: _Task[Any], per_item: list[Any] | None, error: SnovError | None
     ) -> None:
-        self._tasks.pop(task.task_hash, None)
+        self._tasks.pop(task.slot, None)
         job = task.job
         if self.journal is not None:
             op = job.spec.name
@@ -881,14 +887,17 @@ class TaskRunner:
 
     def _resume(self, job: _Job[Any, Any], key: Hashable, item: Any, task_hash: str) -> None:
         """Poll a task an earlier run started (its hash came from the journal)."""
-        task = self._tasks.get(task_hash)
-        if task is not None and task.job is job:
-            task.keys.append(key)
-            task.items.append(item)
-            return
+        for slot in (task_hash, f"{task_hash}#{id(job)}"):
+            task = self._tasks.get(slot)
+            if task is not None and task.job is job:
+                task.keys.append(key)
+                task.items.append(item)
+                return
+        # Another call may be resuming the same hash: each job polls it under its own slot.
+        slot = task_hash if task_hash not in self._tasks else f"{task_hash}#{id(job)}"
         now = asyncio.get_running_loop().time()
         self.resumed += 1
-        self._tasks[task_hash] = _Task(
+        self._tasks[slot] = _Task(
             job=job,
             task_hash=task_hash,
             keys=[key],
@@ -897,6 +906,7 @@ class TaskRunner:
             deadline=now + self.task_timeout,
             next_poll=now,
             resumed=True,
+            slot=slot,
         )
         self._poke()
 
@@ -950,7 +960,7 @@ class TaskRunner:
         if job in self._jobs:
             self._jobs.remove(job)
         for task in [t for t in self._tasks.values() if t.job is job]:
-            del self._tasks[task.task_hash]
+            del self._tasks[task.slot]
             self.unfinished.append(TaskRef(job.spec.name, task.task_hash, tuple(task.items)))
         self._poke()
 

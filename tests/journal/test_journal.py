@@ -151,10 +151,28 @@ class BrokenJournal(SQLiteJournal):
 
 
 async def test_a_broken_journal_answers_every_input_with_an_error(tmp_path: Path) -> None:
-    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb, SnovClient(
-        "id", "s", base_url=sb.base_url, journal=BrokenJournal(tmp_path / "j.db"), **FAST
-    ) as snov:
+    async with (
+        Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb,
+        SnovClient(
+            "id", "s", base_url=sb.base_url, journal=BrokenJournal(tmp_path / "j.db"), **FAST
+        ) as snov,
+    ):
         results = await snov.verification.verify(emails(15))
     assert len(results) == 15
     assert all(r.error is not None and "disk full" in str(r.error) for r in results)
     assert sb.stats.requests["POST /v2/email-verification/start"] == 0  # nothing sent unjournaled
+
+
+async def test_two_calls_resuming_the_same_task_both_get_answers(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.5)) as sb:
+        async with client(sb, db) as snov:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await snov.verification.verify(emails(10))
+        async with client(sb, db) as snov:
+            a, b = await asyncio.gather(
+                snov.verification.verify(emails(10)[:6]), snov.verification.verify(emails(10)[4:])
+            )
+        assert all(r.ok for r in [*a, *b]) and len(a) == len(b) == 6
+        assert sb.stats.requests["POST /v2/email-verification/start"] == 1
