@@ -206,9 +206,8 @@ async def test_cancellation_stops_cleanly_and_keeps_started_hashes() -> None:
     config = SandboxConfig(rate_limit=None, task_latency=30.0)
     async with Sandbox(config) as sb:
         async with SnovClient("id", "secret", base_url=sb.base_url, **FAST) as snov:
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.5):
-                    await snov.verification.verify(emails(40))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(snov.verification.verify(emails(40)), 0.5)
             await asyncio.sleep(0.05)
             refs = snov.runner.unfinished
             assert len(refs) == 4

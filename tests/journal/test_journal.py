@@ -63,9 +63,8 @@ async def test_started_tasks_are_resumed_not_restarted(tmp_path: Path) -> None:
     db = tmp_path / "runs.db"
     async with Sandbox(SandboxConfig(rate_limit=None, task_latency=1.0)) as sb:
         async with client(sb, db) as snov:
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.3):
-                    await snov.verification.verify(emails(40))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(snov.verification.verify(emails(40)), 0.3)
         starts = sb.stats.requests["POST /v2/email-verification/start"]
         assert starts == 4
         async with client(sb, db) as snov:
@@ -167,9 +166,8 @@ async def test_two_calls_resuming_the_same_task_both_get_answers(tmp_path: Path)
     db = tmp_path / "runs.db"
     async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.5)) as sb:
         async with client(sb, db) as snov:
-            with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.2):
-                    await snov.verification.verify(emails(10))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(snov.verification.verify(emails(10)), 0.2)
         async with client(sb, db) as snov:
             a, b = await asyncio.gather(
                 snov.verification.verify(emails(10)[:6]), snov.verification.verify(emails(10)[4:])
