@@ -18,7 +18,7 @@ from .common import (
     example,
     integer,
     ok,
-    read_params,
+    read_body,
     state_of,
     text,
     v2,
@@ -371,16 +371,11 @@ def _view(c: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    params = await read_params(request)
-    return dict(params.json) if params.json else params.as_dict()
-
-
 @v2
 async def create(request: web.Request) -> web.Response:
     """``POST /v2/campaigns/create`` (reference line 1415)."""
     state = state_of(request)
-    body = await _body(request)
+    body = await read_body(request)
     steps = _check_sequence(body.get("sequence"))
     if _has(steps, "email"):
         for name in ("email_accounts", "tracking", "sending_settings", "provider_matching"):
@@ -421,7 +416,7 @@ async def update(request: web.Request) -> web.Response:
     the campaign is new; a sequence replaces the whole graph."""
     state = state_of(request)
     record = campaign(state, request.match_info["campaign_id"])
-    body = await _body(request)
+    body = await read_body(request)
     if not body:
         raise Invalid("body", "At least one field must be provided.")
     if record["status"] != "new":
@@ -462,7 +457,7 @@ async def update(request: web.Request) -> web.Response:
 async def action(request: web.Request) -> web.Response:
     """``POST /v2/campaigns/{campaign_id}/action`` (reference line 2383)."""
     record = campaign(state_of(request), request.match_info["campaign_id"])
-    body = await _body(request)
+    body = await read_body(request)
     name = choice(body.get("action"), "action", tuple(ACTIONS), required=True)
     assert name is not None
     allowed, target = ACTIONS[name]
@@ -544,7 +539,7 @@ async def content_create(request: web.Request) -> web.Response:
     record = campaign(state_of(request), request.match_info["campaign_id"])
     step = _email_step(record, request.match_info["step_id"])
     _editable(record)
-    body = await _body(request)
+    body = await read_body(request)
     content_id = integer(body.get("content_id"), "content_id", low=1, required=True)
     block = {
         "id": content_id,
@@ -579,7 +574,7 @@ async def content_update(request: web.Request) -> web.Response:
     """``PATCH .../content/{content_id}`` (line 2524): at least one field."""
     record, block, _ = _block(request)
     _editable(record)
-    body = await _body(request)
+    body = await read_body(request)
     changes: dict[str, Any] = {}
     if "subject" in body:
         changes["subject"] = text(body["subject"], "subject", required=True)

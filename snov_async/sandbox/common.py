@@ -21,6 +21,7 @@ __all__ = [
     "bad_request_v1",
     "gateway_error",
     "ok",
+    "read_body",
     "read_params",
     "state_of",
     "validation_error",
@@ -49,9 +50,6 @@ class Params:
         if name in self.json:
             return self.json[name]
         return self.multi.get(name, default)
-
-    def has(self, name: str) -> bool:
-        return name in self.json or name in self.multi or bool(self.getlist(name))
 
     def getlist(self, name: str) -> list[Any]:
         if name in self.json:
@@ -111,6 +109,13 @@ async def read_params(request: web.Request) -> Params:
                         content_type="application/json",
                     ) from None
     return Params(multi, body)
+
+
+async def read_body(request: web.Request) -> dict[str, Any]:
+    """The request's fields as one mapping: the JSON object when there is one, else the merged
+    query and form fields."""
+    params = await read_params(request)
+    return dict(params.json) if params.json else params.as_dict()
 
 
 def ok(payload: Any, status: int = 200) -> web.Response:

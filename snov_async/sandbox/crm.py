@@ -13,7 +13,6 @@ from . import data
 from .common import (
     Invalid,
     Missing,
-    Params,
     boolean,
     choice,
     example,
@@ -304,15 +303,11 @@ async def list_webhooks(request: web.Request) -> web.Response:
     return ok({"data": rows, "meta": {"webhooks_count": len(rows), "user_id": USER_ID}})
 
 
-async def _json(request: web.Request) -> Params:
-    return await read_params(request)
-
-
 @v2
 async def create_webhook(request: web.Request) -> web.Response:
     """``POST /v2/webhooks`` (reference line 3802): a valid object/action pair, at most 50."""
     state = state_of(request)
-    params = await _json(request)
+    params = await read_params(request)
     obj = choice(params.get("event_object"), "event_object", tuple(WEBHOOK_EVENTS), required=True)
     assert obj is not None
     act = choice(params.get("event_action"), "event_action", WEBHOOK_EVENTS[obj], required=True)
@@ -346,7 +341,7 @@ def _webhook(request: web.Request) -> dict[str, Any]:
 async def set_webhook_status(request: web.Request) -> web.Response:
     """``PUT /v2/webhooks/{webhook_id}`` (reference line 3839)."""
     record = _webhook(request)
-    params = await _json(request)
+    params = await read_params(request)
     status = choice(params.get("status"), "status", ("active", "deactivated"), required=True)
     record["status"] = status
     return ok({"data": _webhook_view(record), "meta": {"user_id": USER_ID}})

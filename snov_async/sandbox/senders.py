@@ -19,6 +19,7 @@ from .common import (
     example,
     integer,
     ok,
+    read_body,
     read_params,
     state_of,
     text,
@@ -166,17 +167,11 @@ def _sender_view(account: dict[str, Any], stamp: str) -> dict[str, Any]:
     return view
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    params = await read_params(request)
-    body = dict(params.json) if params.json else params.as_dict()
-    return body
-
-
 @v2
 async def create_sender(request: web.Request) -> web.Response:
     """``POST /v2/sender-accounts/emails`` (reference line 851)."""
     state = state_of(request)
-    body = await _json_object(request)
+    body = await read_body(request)
     fields = _sender_fields(body, creating=True)
     _check_delays(fields)
     account = {
@@ -197,7 +192,7 @@ async def update_sender(request: web.Request) -> web.Response:
     account = _senders(state).get(integer(request.match_info["id"], "id") or 0)
     if account is None:
         raise Missing
-    body = await _json_object(request)
+    body = await read_body(request)
     fields = _sender_fields(body, creating=False)
     if not fields:
         raise Invalid("body", "At least one valid field must be provided.")
@@ -350,7 +345,7 @@ def _warmup_view(state: SandboxState, w: dict[str, Any]) -> dict[str, Any]:
 async def create_warmup(request: web.Request) -> web.Response:
     """``POST /v2/warm-up`` (reference line 1072)."""
     state = state_of(request)
-    body = await _json_object(request)
+    body = await read_body(request)
     fields = _warmup_fields(body, creating=True)
     _check_warmup(fields)
     if fields["email_account_id"] not in _senders(state):
@@ -415,7 +410,7 @@ async def get_warmup(request: web.Request) -> web.Response:
 async def update_warmup(request: web.Request) -> web.Response:
     """``PATCH /v2/warm-up/{id}`` (reference line 1235)."""
     w = _warmup(request)
-    body = await _json_object(request)
+    body = await read_body(request)
     fields = _warmup_fields(body, creating=False)
     if not fields:
         raise Invalid("body", "At least one valid field must be provided.")
