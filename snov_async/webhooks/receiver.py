@@ -144,20 +144,14 @@ class WebhookReceiver:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.method != "POST" or not self._authorised(request.path):
+        return await self._answer(request, request.path)
+
+    async def _answer(self, request: web.Request, path: str) -> web.Response:
+        """Authorise ``path`` (the part after any mount prefix), then take the body."""
+        if request.method != "POST" or not self._authorised(path):
             self.refused += 1
             return web.Response(status=404)
-        if request.content_length is not None and request.content_length > self.max_body:
-            self.refused += 1
-            return web.Response(status=413)
-        body = bytearray()
-        async for chunk in request.content.iter_chunked(65536):
-            body += chunk
-            if len(body) > self.max_body:
-                self.refused += 1
-                return web.Response(status=413)
-        self.accept(bytes(body))
-        return web.Response(status=200, text="ok")
+        return await self._body_answer(request)
 
     # Consuming ---------------------------------------------------------------------------
 
@@ -207,11 +201,7 @@ class WebhookReceiver:
 
         async def handler(request: web.Request) -> web.Response:
             # Inside a sub-app the path carries the prefix; authorise on its tail.
-            tail = "/" + request.match_info.get("tail", "")
-            if request.method != "POST" or not self._authorised(tail):
-                self.refused += 1
-                return web.Response(status=404)
-            return await self._body_answer(request)
+            return await self._answer(request, "/" + request.match_info.get("tail", ""))
 
         app.router.add_route("*", "/{tail:.*}", handler)
         return app
