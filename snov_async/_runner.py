@@ -95,6 +95,18 @@ class Call:
     json: Any = None
     kind: CallKind | None = None
 
+    async def send(self, http: HTTPCore, *, slot_reserved: bool = False) -> Any:
+        """Make this call through the client's one request path."""
+        return await http.request(
+            self.method,
+            self.path,
+            params=self.params,
+            form=self.form,
+            json=self.json,
+            kind=self.kind,
+            slot_reserved=slot_reserved,
+        )
+
 
 @attrs.frozen
 class TaskRef:
@@ -688,15 +700,7 @@ class TaskRunner:
         self._poke()
 
     async def _send(self, call: Call) -> Any:
-        return await self._http.request(
-            call.method,
-            call.path,
-            params=call.params,
-            form=call.form,
-            json=call.json,
-            kind=call.kind,
-            slot_reserved=True,
-        )
+        return await call.send(self._http, slot_reserved=True)
 
     async def _start(self, job: _Job[I, R], keys: list[Hashable]) -> None:
         try:

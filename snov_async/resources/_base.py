@@ -12,7 +12,7 @@ from ._tasks import check_batch, task_start
 
 if TYPE_CHECKING:
     from .._http import HTTPCore
-    from .._runner import BatchSpec, Call, TaskRunner
+    from .._runner import BatchSpec, TaskRunner
     from ..models.tasks import TaskStart
 
 __all__ = ["Resource"]
@@ -69,16 +69,6 @@ class Resource:
             data = payload[key]
         return structure(data, model, what=f"{method} {path}")
 
-    async def _send_call(self, call: Call) -> Any:
-        return await self._request(
-            call.method,
-            call.path,
-            params=call.params,
-            form=call.form,
-            json=call.json,
-            kind=call.kind,
-        )
-
     async def _start_task(
         self, spec: BatchSpec[Any, Any], items: Any, field: str, webhook_url: str | None
     ) -> TaskStart:
@@ -86,7 +76,7 @@ class Resource:
         exactly as the bulk methods send them."""
         check_batch(items, field)
         clean = [spec.prepare(item) for item in items]
-        return task_start(await self._send_call(spec.start_call(clean, webhook_url)))
+        return task_start(await spec.start_call(clean, webhook_url).send(self._http))
 
     async def _task_result(self, spec: BatchSpec[Any, Any], model: type[T], task_hash: str) -> T:
         """The low-level result of a task, as it stands."""
