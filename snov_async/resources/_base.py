@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._convert import structure
+from .._convert import UNSET, structure
 from .._retry import CallKind
 from ..errors import ResponseFormatError, ValidationError
 from ._tasks import check_batch, task_start
@@ -15,9 +15,17 @@ if TYPE_CHECKING:
     from .._runner import BatchSpec, TaskRunner
     from ..models.tasks import TaskStart
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "changed"]
 
 T = TypeVar("T")
+
+
+def changed(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of an update call that were given (not `UNSET`); at least one must be."""
+    given = {k: v for k, v in changes.items() if v is not UNSET}
+    if not given:
+        raise ValidationError("give at least one field to change", field="body")
+    return given
 
 
 class Resource:

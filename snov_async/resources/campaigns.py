@@ -19,7 +19,7 @@ from ..models.campaigns import (
     Sequence,
     check_deals,
 )
-from ._base import Resource
+from ._base import Resource, changed
 
 __all__ = ["CampaignsResource"]
 
@@ -104,9 +104,7 @@ class CampaignsResource(Resource):
             "deals": deals,
             "sequence": sequence,
         }
-        body = {k: v for k, v in changes.items() if v is not UNSET}
-        if not body:
-            raise ValidationError("give at least one field to change", field="body")
+        body = changed(changes)
         if isinstance(body.get("title"), str) and len(body["title"]) > 255:
             raise ValidationError("title is at most 255 characters", field="title")
         if "priority" in body:
@@ -216,9 +214,7 @@ class CampaignsResource(Resource):
         """Change some fields of a content block (at least one).
         ``PATCH .../content/{content_id}`` (reference line 2524). Free."""
         changes = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}
-        given = {k: v for k, v in changes.items() if v is not UNSET}
-        if not given:
-            raise ValidationError("give at least one field to change", field="body")
+        given = changed(changes)
         if "usage" in given:
             _validate.one_of(given["usage"], "usage", ("active", "pause"))
         return await self._call(

@@ -7,7 +7,6 @@ from typing import Any
 from .. import _validate
 from .._convert import UNSET, Unset, to_body
 from .._retry import CallKind
-from ..errors import ValidationError
 from ..models.senders import (
     ConnectionSettings,
     SenderAccount,
@@ -16,7 +15,7 @@ from ..models.senders import (
     SenderStatus,
     check_sender_fields,
 )
-from ._base import Resource
+from ._base import Resource, changed
 
 __all__ = ["SendersResource"]
 
@@ -87,9 +86,7 @@ class SendersResource(Resource):
             "tags": tags,
             "timezoneId": timezone_id,
         }
-        given = {k: v for k, v in changes.items() if v is not UNSET}
-        if not given:
-            raise ValidationError("give at least one field to change", field="body")
+        given = changed(changes)
         check_sender_fields(_Changes(given))
         body = {k: (None if v is None else to_body(v)) for k, v in given.items()}
         return await self._call(SenderAccount, "PATCH", f"{PATH}/{sender_id}", json=body)

@@ -16,7 +16,7 @@ from ..models.warmup import (
     WarmUpStatus,
     check_warmup_fields,
 )
-from ._base import Resource
+from ._base import Resource, changed
 
 __all__ = ["WarmUpResource"]
 
@@ -114,9 +114,7 @@ class WarmUpResource(Resource):
             "schedule_id": schedule_id,
             "template_name": template_name,
         }
-        given = {k: v for k, v in changes.items() if v is not UNSET}
-        if not given:
-            raise ValidationError("give at least one field to change", field="body")
+        given = changed(changes)
         if "status" in given:
             _validate.one_of(
                 given["status"], "status", ("active", "paused", "completed", "deleted")
