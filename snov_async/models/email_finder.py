@@ -6,10 +6,9 @@ from typing import Any
 
 import attrs
 
-from ..errors import SnovError
 from .common import SnovModel
-from .tasks import TaskStatus
-from .verification import SmtpStatus, UnknownStatusReason
+from .tasks import BulkResult, TaskStatus
+from .verification import EmailCheck, SmtpStatus
 
 __all__ = [
     "CompanyDomain",
@@ -33,16 +32,10 @@ class NameDomain:
 
 
 @attrs.frozen
-class FoundEmail(SnovModel):
+class FoundEmail(EmailCheck):
     """An address found for a person, with its verification verdict."""
 
-    email: str
-    smtp_status: SmtpStatus | None = None
-    is_valid_format: bool | None = None
-    is_disposable: bool | None = None
-    is_webmail: bool | None = None
-    is_gibberish: bool | None = None
-    unknown_status_reason: UnknownStatusReason | None = None
+    email: str = attrs.field(kw_only=True)
 
 
 @attrs.frozen
@@ -63,25 +56,17 @@ class EmailSearchResult(SnovModel):
 
 
 @attrs.frozen
-class EmailSearch:
+class EmailSearch(BulkResult):
     """The emails found for one input of `EmailFinderResource.find_emails`.
 
     ``emails`` is empty when nothing was found (which costs nothing).
     """
 
-    index: int
-    input: Any
     first_name: str | None
     last_name: str | None
     domain: str | None
     emails: list[FoundEmail] = attrs.field(factory=list)
     people: str | None = None
-    error: SnovError | None = None
-    task_hash: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
     @property
     def email(self) -> str | None:
@@ -117,19 +102,11 @@ class CompanyDomainResult(SnovModel):
 
 
 @attrs.frozen
-class CompanyDomain:
+class CompanyDomain(BulkResult):
     """The domain found for one company name (``domain`` is ``None`` when none was found)."""
 
-    index: int
-    input: Any
     name: str | None
     domain: str | None = None
-    error: SnovError | None = None
-    task_hash: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
     @property
     def found(self) -> bool:

@@ -6,9 +6,8 @@ from typing import Any
 
 import attrs
 
-from ..errors import SnovError
 from .common import SnovModel
-from .tasks import TaskStatus
+from .tasks import BulkResult, TaskStatus
 
 __all__ = [
     "LinkedInPosition",
@@ -65,19 +64,11 @@ class LinkedInProfilesResult(SnovModel):
 
 
 @attrs.frozen
-class LinkedInProfile:
+class LinkedInProfile(BulkResult):
     """The profile for one input URL of `EnrichmentResource.linkedin_profiles`."""
 
-    index: int
-    input: Any
     url: str | None
     profile: LinkedInProfileData | None = None
-    error: SnovError | None = None
-    task_hash: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
     @property
     def found(self) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 
 import attrs
 
+from ..errors import SnovError
 from .common import OpenEnum, SnovModel
 
-__all__ = ["Progress", "TaskStart", "TaskStatus"]
+__all__ = ["BulkResult", "Progress", "TaskStart", "TaskStatus"]
 
 
 class TaskStatus(OpenEnum):
@@ -50,3 +51,24 @@ class Progress:
     total: int
     exhausted: bool
     requests: int
+
+
+@attrs.frozen
+class BulkResult:
+    """What every per-input result of a bulk method carries.
+
+    Attributes:
+        index: the input's position in the call.
+        input: the input exactly as given.
+        error: why there is no answer (validation, credits, timeout, unknown outcome...).
+        task_hash: the task that answered (or may answer) this input.
+    """
+
+    index: int
+    input: Any
+    error: SnovError | None = attrs.field(default=None, kw_only=True)
+    task_hash: str | None = attrs.field(default=None, kw_only=True)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

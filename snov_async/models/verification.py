@@ -6,9 +6,8 @@ from typing import Any
 
 import attrs
 
-from ..errors import SnovError
 from .common import OpenEnum, SnovModel
-from .tasks import TaskStatus
+from .tasks import BulkResult, TaskStatus
 
 __all__ = [
     "EmailCheck",
@@ -68,7 +67,7 @@ class VerificationResult(SnovModel):
 
 
 @attrs.frozen
-class EmailVerification:
+class EmailVerification(BulkResult):
     """The verification of one input of `VerificationResource.verify`.
 
     Attributes:
@@ -80,12 +79,8 @@ class EmailVerification:
         task_hash: the task that answered (or may answer) this input.
     """
 
-    index: int
-    input: Any
     email: str | None
     result: EmailCheck | None = None
-    error: SnovError | None = None
-    task_hash: str | None = None
 
     @property
     def ok(self) -> bool:
