@@ -363,9 +363,7 @@ class _Job(Generic[I, R]):
             if not fresh:
                 return False
             runner.cached += 1
-            result = self._emit(index, raw, item, record.data, None, record.task_hash)
-            if attrs.has(type(result)):
-                self.answered[key] = result
+            self._remember(key, self._emit(index, raw, item, record.data, None, record.task_hash))
             return True
         if record.state is State.STARTED and record.task_hash:
             # Started by an earlier run: poll its hash again instead of paying twice.
@@ -379,9 +377,7 @@ class _Job(Generic[I, R]):
             "have been started (and charged); not sent again (resend_unknown=True would)",
             method="POST",
         )
-        result = self._emit(index, raw, item, None, err, None)
-        if attrs.has(type(result)):
-            self.answered[key] = result
+        self._remember(key, self._emit(index, raw, item, None, err, None))
         return True
 
     def _place(self, key: Hashable, item: I) -> None:
@@ -414,8 +410,13 @@ class _Job(Generic[I, R]):
             return
         for n, (index, raw) in enumerate(pending.waiters):
             result = self._emit(index, raw, pending.item, data, error, task_hash)
-            if n == 0 and attrs.has(type(result)):
-                self.answered[key] = result
+            if n == 0:
+                self._remember(key, result)
+
+    def _remember(self, key: Hashable, result: R) -> None:
+        """Keep ``key``'s result so that a later duplicate gets a re-indexed copy."""
+        if attrs.has(type(result)):
+            self.answered[key] = result
 
     def _emit(
         self,
