@@ -44,6 +44,7 @@ from ._constants import (
     DEFAULT_TASK_TIMEOUT,
 )
 from ._retry import CallKind
+from ._sansio import read_task_hash
 from .errors import (
     NotEnoughCreditsError,
     OutcomeUnknownError,
@@ -148,12 +149,7 @@ class BatchSpec(abc.ABC, Generic[I, R]):
 
     def task_hash(self, payload: Any) -> str:
         """Read the task hash from a start answer (``data.task_hash`` or ``meta.task_hash``)."""
-        if isinstance(payload, dict):
-            for section in ("data", "meta"):
-                part = payload.get(section)
-                if isinstance(part, dict) and isinstance(part.get("task_hash"), str):
-                    return str(part["task_hash"])
-        raise ResponseFormatError("the start answer has no task_hash")
+        return read_task_hash(payload)
 
     @abc.abstractmethod
     def result_call(self, task_hash: str) -> Call:

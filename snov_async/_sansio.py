@@ -31,6 +31,7 @@ __all__ = [
     "join_url",
     "parse_retry_after",
     "parse_token",
+    "read_task_hash",
 ]
 
 _CREDITS_RE = re.compile(r"not[ _]enough[ _](credits|points|balance)|insufficient", re.I)
@@ -292,3 +293,12 @@ def parse_token(payload: Any, *, method: str, path: str) -> tuple[str, float | N
     raise errors.ResponseFormatError(
         "the token answer has no access_token", method=method, path=path
     )
+
+
+def read_task_hash(payload: Any) -> str:
+    """The task hash of a ``.../start`` answer (``data.task_hash``, else ``meta.task_hash``)."""
+    if isinstance(payload, Mapping):
+        for section in (payload.get("data"), payload.get("meta")):
+            if isinstance(section, Mapping) and isinstance(section.get("task_hash"), str):
+                return str(section["task_hash"])
+    raise errors.ResponseFormatError("the start answer has no task_hash")

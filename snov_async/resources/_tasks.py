@@ -7,6 +7,7 @@ from typing import Any
 
 from .._constants import MAX_BATCH
 from .._convert import structure
+from .._sansio import read_task_hash
 from ..errors import ResponseFormatError, ValidationError
 from ..models.tasks import TaskStart
 
@@ -27,12 +28,9 @@ def check_batch(items: Sequence[Any], field: str) -> None:
 
 def task_start(payload: Any) -> TaskStart:
     """Read a start answer (``data.task_hash`` or ``meta.task_hash``) into `TaskStart`."""
-    if isinstance(payload, Mapping):
-        meta = payload.get("meta") if isinstance(payload.get("meta"), Mapping) else {}
-        for section in (payload.get("data"), meta):
-            if isinstance(section, Mapping) and isinstance(section.get("task_hash"), str):
-                return structure({"task_hash": section["task_hash"], "meta": meta}, TaskStart)
-    raise ResponseFormatError("the start answer has no task_hash")
+    meta = payload.get("meta") if isinstance(payload, Mapping) else None
+    meta = meta if isinstance(meta, Mapping) else {}
+    return structure({"task_hash": read_task_hash(payload), "meta": meta}, TaskStart)
 
 
 def data_list(payload: Any) -> list[Any]:
