@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ._constants import DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_REFRESH_MARGIN
 
@@ -38,8 +39,9 @@ class Secret:
         return bool(self._value)
 
 
-#: Fetches a new token: returns ``(access_token, expires_in_seconds_or_None)``.
-TokenFetcher = Callable[[], Awaitable[tuple[str, "float | None"]]]
+#: Fetches a new token: returns ``(access_token, expires_in_seconds_or_None)``. Its argument
+#: is what the caller of `TokenManager.get` passed on (the HTTP core: the pacer slot it holds).
+TokenFetcher = Callable[[Any], Awaitable[tuple[str, "float | None"]]]
 
 
 class TokenManager:
@@ -81,8 +83,11 @@ class TokenManager:
     def _valid(self, now: float) -> bool:
         return self._token is not None and now < self._expires_at
 
-    async def get(self) -> str:
-        """A usable access token (fetched at most once however many callers wait)."""
+    async def get(self, context: Any = None) -> str:
+        """A usable access token (fetched at most once however many callers wait).
+
+        ``context`` is handed to the fetcher if this caller is the one that fetches.
+        """
         loop = asyncio.get_running_loop()
         if self._valid(loop.time()):
             assert self._token is not None
@@ -91,7 +96,7 @@ class TokenManager:
             self._lock = asyncio.Lock()
         async with self._lock:
             if not self._valid(loop.time()):
-                token, expires_in = await self._fetch()
+                token, expires_in = await self._fetch(context)
                 self.fetch_count += 1
                 lifetime = DEFAULT_TOKEN_LIFETIME if expires_in is None else expires_in
                 # Refresh ahead of expiry, but never spend more than half a lifetime on it.

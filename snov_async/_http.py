@@ -8,7 +8,6 @@ about resources or models.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import enum
 import logging
 import time
@@ -20,6 +19,7 @@ import attrs
 
 from . import _sansio
 from ._auth import Secret, TokenManager
+from ._call import Call, Slot
 from ._constants import TOKEN_PATH, USER_AGENT_PREFIX
 from ._pacing import Pacer
 from ._retry import CallKind, RetryPolicy
@@ -37,21 +37,6 @@ from .errors import (
 __all__ = ["HTTPCore", "RequestStats"]
 
 logger = logging.getLogger("snov_async")
-
-
-class _Slot:
-    """A pacer slot the caller already holds; the first request that goes out spends it."""
-
-    __slots__ = ("used",)
-
-    def __init__(self) -> None:
-        self.used = False
-
-
-#: The slot reserved by the task that is sending (see ``request(slot_reserved=True)``).
-_RESERVED: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar(
-    "snov_async_reserved_slot", default=None
-)
 
 
 class _TokenUnavailable(Exception):
@@ -137,6 +122,18 @@ class HTTPCore:
 
     # The request path --------------------------------------------------------------------
 
+    async def send(self, call: Call, *, slot: Slot | None = None) -> Any:
+        """Make ``call`` (see `request`); ``slot`` is a pacer slot the caller already took."""
+        return await self.request(
+            call.method,
+            call.path,
+            params=call.params,
+            form=call.form,
+            json=call.json,
+            kind=call.kind,
+            slot=slot,
+        )
+
     async def request(
         self,
         method: str,
@@ -147,7 +144,7 @@ class HTTPCore:
         json: Any = None,
         kind: CallKind | None = None,
         auth: bool = True,
-        slot_reserved: bool = False,
+        slot: Slot | None = None,
     ) -> Any:
         """Send one operation and return its decoded JSON, or raise a `SnovError`.
 
@@ -155,19 +152,11 @@ class HTTPCore:
         `_retry.py`). ``params`` go to the query string, ``form`` to an urlencoded body,
         ``json`` to a JSON body.
 
-        ``slot_reserved=True`` says the caller has just taken a pacer slot for this call (the
-        task runner decides what to send only once it holds a slot). The first request that
-        leaves — this one, or a token request it needs first — spends that slot; anything
-        after it waits in the pacer as usual.
+        ``slot`` is a pacer slot the caller has just taken for this call (the task runner
+        decides what to send only once it holds a slot). The first request that leaves — this
+        one, or a token request it needs first — spends it; anything after it waits in the
+        pacer as usual.
         """
-        if slot_reserved:
-            reset = _RESERVED.set(_Slot())
-            try:
-                return await self.request(
-                    method, path, params=params, form=form, json=json, kind=kind, auth=auth
-                )
-            finally:
-                _RESERVED.reset(reset)
         if self._state is not _State.OPEN:
             await self.open()
         method = method.upper()
@@ -178,7 +167,14 @@ class HTTPCore:
         while True:
             try:
                 return await self._send_authenticated(
-                    method, path, params=params, form=form, json=json, auth=auth, attempt=attempt
+                    method,
+                    path,
+                    params=params,
+                    form=form,
+                    json=json,
+                    auth=auth,
+                    attempt=attempt,
+                    slot=slot,
                 )
             except _TokenUnavailable as failure:
                 # Nothing was sent for this call; the token request already retried.
@@ -211,22 +207,23 @@ class HTTPCore:
         json: Any,
         auth: bool,
         attempt: int,
+        slot: Slot | None,
     ) -> Any:
         if not auth:
-            return await self._send(method, path, params, form, json, None, attempt)
-        token = await self._token()
+            return await self._send(method, path, params, form, json, None, attempt, slot)
+        token = await self._token(slot)
         try:
-            return await self._send(method, path, params, form, json, token, attempt)
+            return await self._send(method, path, params, form, json, token, attempt, slot)
         except AuthenticationError:
             # The token may have been revoked or expired early: refresh once, replay once.
             self.tokens.invalidate(token)
-            token = await self._token()
+            token = await self._token(slot)
             self.stats.auth_replays += 1
-            return await self._send(method, path, params, form, json, token, attempt)
+            return await self._send(method, path, params, form, json, token, attempt, slot)
 
-    async def _token(self) -> str:
+    async def _token(self, slot: Slot | None) -> str:
         try:
-            return await self.tokens.get()
+            return await self.tokens.get(slot)
         except SnovError as exc:
             raise _TokenUnavailable(exc) from exc
 
@@ -239,14 +236,12 @@ class HTTPCore:
         json: Any,
         token: str | None,
         attempt: int,
+        slot: Slot | None,
     ) -> Any:
         session = self._session
         if session is None or self._state is not _State.OPEN:
             raise ClientStateError("the client is closed; make a new SnovClient")
-        slot = _RESERVED.get()
-        if slot is not None and not slot.used:
-            slot.used = True
-        else:
+        if slot is None or not slot.spend():
             await self.pacer.acquire()
         loop = asyncio.get_running_loop()
         headers = {"Accept": "application/json", "User-Agent": self._user_agent}
@@ -300,7 +295,7 @@ class HTTPCore:
             status, resp_headers, raw, method=method, path=path, now=time.time()
         )
 
-    async def _fetch_token(self) -> tuple[str, float | None]:
+    async def _fetch_token(self, slot: Slot | None = None) -> tuple[str, float | None]:
         form = {
             "grant_type": "client_credentials",
             "client_id": self._client_id,
@@ -308,7 +303,7 @@ class HTTPCore:
         }
         try:
             payload = await self.request(
-                "POST", TOKEN_PATH, form=form, kind=CallKind.IDEMPOTENT, auth=False
+                "POST", TOKEN_PATH, form=form, kind=CallKind.IDEMPOTENT, auth=False, slot=slot
             )
         except (ValidationError, NotFoundError, AuthenticationError) as exc:
             raise AuthenticationError(

@@ -214,7 +214,7 @@ def shared_tokens(
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(drop())
         task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
 
-    async def fetch_shared() -> tuple[str, float | None]:
+    async def fetch_shared(context: Any = None) -> tuple[str, float | None]:
         while True:
             found = await cache.get()
             if found is not None and found[1] > margin and found[0] not in rejected:
@@ -224,7 +224,7 @@ def shared_tokens(
             ident = await cache.lock()
             if ident is not None:
                 try:
-                    token, expires_in = await fetch()
+                    token, expires_in = await fetch(context)
                     lifetime = 3600.0 if expires_in is None else float(expires_in)
                     await cache.put(token, lifetime)
                     return token, lifetime

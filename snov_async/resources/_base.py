@@ -84,7 +84,7 @@ class Resource:
         exactly as the bulk methods send them."""
         check_batch(items, field)
         clean = [spec.prepare(item) for item in items]
-        return task_start(await spec.start_call(clean, webhook_url).send(self._http))
+        return task_start(await self._http.send(spec.start_call(clean, webhook_url)))
 
     async def _task_result(self, spec: BatchSpec[Any, Any], model: type[T], task_hash: str) -> T:
         """The low-level result of a task, as it stands."""

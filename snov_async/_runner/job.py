@@ -1,0 +1,246 @@
+"""One bulk call: reading its inputs, deduplicating them, batching them, and its output.
+
+A `Job` knows nothing of HTTP or of the schedule: it asks its `Ledger` what to do with each new
+input, tells its `JobHost` (the scheduler) when a batch is ready or a journaled task must be
+resumed, and turns per-key answers into one typed result per input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import AsyncIterable, Hashable, Iterable
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from ..errors import SnovError, ValidationError
+from ..models.tasks import Progress
+from .ledger import Ledger, Verdict
+from .spec import BatchSpec, ProgressCallback
+
+__all__ = ["OUTPUT_BACKLOG", "Job", "JobHost"]
+
+logger = logging.getLogger("snov_async")
+
+I = TypeVar("I")  # noqa: E741 - a prepared input
+R = TypeVar("R")  # a result per input
+
+#: Results a caller may leave untaken before the runner stops reading more input.
+OUTPUT_BACKLOG = 1000
+
+
+class JobHost(Protocol):
+    """What a job needs from the scheduler that runs it."""
+
+    def poke(self) -> None:
+        """Something changed (a batch is ready, an input was answered): look again."""
+
+    def resume(self, job: Job[Any, Any], key: Hashable, item: Any, task_hash: str) -> None:
+        """Poll ``task_hash``, started by an earlier run, for ``key``."""
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests the client sent so far (for progress reports)."""
+
+
+@attrs.define(eq=False)
+class _Pending(Generic[I]):
+    item: I
+    waiters: list[tuple[int, Any]]
+
+
+class Job(Generic[I, R]):
+    """One bulk call: its inputs, its unanswered items and its output."""
+
+    def __init__(
+        self,
+        host: JobHost,
+        ledger: Ledger,
+        spec: BatchSpec[I, R],
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.host = host
+        self.ledger = ledger
+        self.spec = spec
+        self.progress = progress
+        self.pending: dict[Hashable, _Pending[I]] = {}
+        # The result each answered key got: later duplicates get a copy re-indexed, so only
+        # the typed (slotted) result is kept, not the raw answer.
+        self.answered: dict[Hashable, R] = {}
+        self.open_batches: list[list[Hashable]] = []
+        self.ready: collections.deque[list[Hashable]] = collections.deque()
+        self.output: collections.deque[R] = collections.deque()
+        self.output_ready = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+        self.read = 0
+        self.done = 0
+        self.failed = 0
+        self.exhausted = False
+        self.abandoned = False
+        self.feeder: asyncio.Task[None] | None = None
+        self.feed_error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Job {self.spec.name} read={self.read} done={self.done}"
+            f" pending={len(self.pending)} ready={len(self.ready)}>"
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.exhausted and self.done == self.read and not self.pending
+
+    def item(self, key: Hashable) -> I:
+        """The prepared input waiting under ``key``."""
+        return self.pending[key].item
+
+    # Reading inputs --------------------------------------------------------------------
+
+    async def feed(self, inputs: Iterable[Any] | AsyncIterable[Any]) -> None:
+        try:
+            if isinstance(inputs, AsyncIterable):
+                async for raw in inputs:
+                    await self._take(raw)
+            else:
+                for n, raw in enumerate(inputs):
+                    await self._take(raw)
+                    if n % 256 == 255:
+                        await asyncio.sleep(0)
+        except Exception as exc:  # the caller's iterator failed: surface it
+            self.feed_error = exc
+        finally:
+            for batch in self.open_batches:
+                if batch:
+                    self.ready.append(batch)
+            self.open_batches.clear()
+            self.exhausted = True
+            self.host.poke()
+            self._report()
+            self.output_ready.set()
+
+    async def _take(self, raw: Any) -> None:
+        index = self.read
+        self.read += 1
+        try:
+            item = self.spec.prepare(raw)
+        except ValidationError as invalid:
+            self._emit(index, raw, None, None, invalid, None)
+            return
+        key = self.spec.key(item)
+        if key in self.answered:
+            first = self.answered[key]
+            copy = attrs.evolve(first, index=index, input=raw)  # type: ignore[misc]
+            self._push(copy, getattr(first, "error", None) is not None)
+            return
+        if key in self.pending:
+            self.pending[key].waiters.append((index, raw))
+            return
+        if await self._admitted(key, item, index, raw):
+            return
+        self.pending[key] = _Pending(item, [(index, raw)])
+        self._place(key, item)
+        # Read ahead only so far: two batches ready to start, and a bounded backlog of
+        # results the caller has not taken yet (a slow consumer slows the reading down).
+        while (len(self.ready) >= 2 or len(self.output) > OUTPUT_BACKLOG) and not self.abandoned:
+            self.room.clear()
+            await self.room.wait()
+
+    async def _admitted(self, key: Hashable, item: I, index: int, raw: Any) -> bool:
+        """Answer or resume an input the ledger knows; ``False`` to start it as usual."""
+        admission = await self.ledger.admit(self.spec.name, key)
+        verdict = admission.verdict
+        if verdict is Verdict.START:
+            return False
+        if verdict is Verdict.RESUME:
+            assert admission.task_hash is not None
+            self.pending[key] = _Pending(item, [(index, raw)])
+            self.host.resume(self, key, item, admission.task_hash)
+            return True
+        result = self._emit(index, raw, item, admission.data, admission.error, admission.task_hash)
+        self._remember(key, result)
+        return True
+
+    def _place(self, key: Hashable, item: I) -> None:
+        for batch in self.open_batches:
+            if self.spec.fits(item, [self.pending[k].item for k in batch]):
+                batch.append(key)
+                break
+        else:
+            batch = [key]
+            self.open_batches.append(batch)
+        if len(batch) >= self.spec.max_batch:
+            self.open_batches.remove(batch)
+            self.ready.append(batch)
+            self.host.poke()
+
+    def take_batch(self) -> list[Hashable] | None:
+        if not self.ready:
+            return None
+        batch = self.ready.popleft()
+        self.room.set()
+        return batch
+
+    # Answering -------------------------------------------------------------------------
+
+    def answer(
+        self, key: Hashable, data: Any, error: SnovError | None, task_hash: str | None
+    ) -> None:
+        pending = self.pending.pop(key, None)
+        if pending is None:
+            return
+        for n, (index, raw) in enumerate(pending.waiters):
+            result = self._emit(index, raw, pending.item, data, error, task_hash)
+            if n == 0:
+                self._remember(key, result)
+
+    def _remember(self, key: Hashable, result: R) -> None:
+        """Keep ``key``'s result so that a later duplicate gets a re-indexed copy."""
+        if attrs.has(type(result)):
+            self.answered[key] = result
+
+    def _emit(
+        self,
+        index: int,
+        raw: Any,
+        item: I | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> R:
+        try:
+            result = self.spec.make(
+                index=index, raw=raw, item=item, data=data, error=error, task_hash=task_hash
+            )
+        except SnovError as exc:  # a payload that does not fit the model
+            error = exc
+            result = self.spec.make(
+                index=index, raw=raw, item=item, data=None, error=exc, task_hash=task_hash
+            )
+        self._push(result, error is not None)
+        return result
+
+    def _push(self, result: R, failed: bool) -> None:
+        self.done += 1
+        if failed:
+            self.failed += 1
+        self.output.append(result)
+        self.output_ready.set()
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        snapshot = Progress(
+            done=self.done,
+            failed=self.failed,
+            total=self.read,
+            exhausted=self.exhausted,
+            requests=self.host.requests_sent,
+        )
+        try:
+            self.progress(snapshot)
+        except Exception:  # a broken callback must not lose results
+            logger.exception("progress callback failed")

@@ -1,0 +1,95 @@
+"""What a task operation is, as data: how inputs become calls and answers become results.
+
+A `BatchSpec` does no I/O: the scheduler asks it for the ``.../start`` and ``.../result``
+calls of a batch, and for the per-input share of a completed answer.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from .._call import Call
+from .._sansio import read_task_hash
+from ..errors import ResponseFormatError, SnovError
+from ..models.tasks import Progress
+
+__all__ = ["BatchSpec", "Call", "ProgressCallback", "TaskRef"]
+
+I = TypeVar("I")  # noqa: E741 - a prepared input
+R = TypeVar("R")  # a result per input
+
+ProgressCallback = Callable[[Progress], Any]
+
+
+@attrs.frozen
+class TaskRef:
+    """A task that was started but whose result was not collected (e.g. after a cancel).
+
+    Fetch it later with the operation's low-level ``..._result(task_hash)`` method.
+    """
+
+    operation: str
+    task_hash: str
+    inputs: tuple[Any, ...]
+
+
+class BatchSpec(abc.ABC, Generic[I, R]):
+    """How one task operation maps inputs to calls and answers to results. No I/O here."""
+
+    #: Name used in logs and `TaskRef` (e.g. ``"email-verification"``).
+    name: str = "task"
+    #: Items per start call.
+    max_batch: int = 10
+    #: Whether the start call takes a ``webhook_url`` (push mode).
+    supports_webhook: bool = False
+
+    @abc.abstractmethod
+    def prepare(self, raw: Any) -> I:
+        """Normalise one input as the API would; raise `ValidationError` if it is unusable."""
+
+    def key(self, item: I) -> Hashable:
+        """Inputs with the same key are sent once and share the answer."""
+        return item
+
+    def fits(self, item: I, batch: list[I]) -> bool:
+        """Whether ``item`` may join ``batch`` (for answers that could not be told apart)."""
+        return True
+
+    @abc.abstractmethod
+    def start_call(self, items: list[I], webhook_url: str | None = None) -> Call:
+        """The ``.../start`` call for a batch (with ``webhook_url`` in push mode)."""
+
+    def task_hash(self, payload: Any) -> str:
+        """Read the task hash from a start answer (``data.task_hash`` or ``meta.task_hash``)."""
+        return read_task_hash(payload)
+
+    @abc.abstractmethod
+    def result_call(self, task_hash: str) -> Call:
+        """The ``.../result`` call for a task."""
+
+    def status(self, payload: Any) -> str:
+        if isinstance(payload, dict) and isinstance(payload.get("status"), str):
+            return str(payload["status"])
+        raise ResponseFormatError("the result answer has no status")
+
+    @abc.abstractmethod
+    def split(self, payload: Any, items: list[I]) -> list[Any]:
+        """The completed answer's data for each item, aligned with ``items`` (``None`` when
+        the answer says nothing about an item)."""
+
+    @abc.abstractmethod
+    def make(
+        self,
+        *,
+        index: int,
+        raw: Any,
+        item: I | None,
+        data: Any,
+        error: SnovError | None,
+        task_hash: str | None,
+    ) -> R:
+        """Build the typed result of one input."""
