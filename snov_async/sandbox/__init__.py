@@ -10,7 +10,18 @@ In process::
             print(await snov.account.balance())
         print(sb.stats.total_requests)
 
-As a server: ``python -m snov_async.sandbox --port 8080`` (prints its base URL).
+Many accounts, each with its own tokens, rate window, credits, tasks and stores::
+
+    async with Sandbox(accounts=[("a-id", "a-secret"), ("b-id", "b-secret")]) as sb:
+        ...
+        sb.stats_for("a-id").total_requests   # one account's counters
+        sb.account("b-id").balance            # one account's state
+        sb.stats.total_requests               # every account together
+
+Without ``accounts`` any credentials open an account of their own (keyed by client id).
+
+As a server: ``python -m snov_async.sandbox --port 8080 [--accounts ID:SECRET,ID:SECRET]``
+(prints its base URL).
 
 What it does: token issuing and expiry, a rolling-window rate limit answering 429, a credit
 balance debited by the reference's cost rules, tasks that stay ``in_progress`` for a configured
@@ -22,15 +33,18 @@ from __future__ import annotations
 
 import socket
 from types import TracebackType
+from typing import Any
 
+import attrs
 from aiohttp import web
 
 from .app import make_app
 from .common import STATE
 from .faults import Fault, Faults
-from .state import SandboxConfig, SandboxState, SandboxStats
+from .state import Account, SandboxConfig, SandboxState, SandboxStats
 
 __all__ = [
+    "Account",
     "Fault",
     "Faults",
     "Sandbox",
@@ -48,12 +62,20 @@ class Sandbox:
         config: the sandbox's behaviour (default: realistic settings).
         host: the address to bind (loopback by default).
         port: the port; 0 picks a free one.
+        **settings: `SandboxConfig` fields that override ``config``'s, e.g.
+            ``Sandbox(accounts=[("id", "secret")], start_latency=(0.1, 0.5), rate_limit=None)``.
     """
 
     def __init__(
-        self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **settings: Any,
     ) -> None:
-        self.config = config or SandboxConfig()
+        config = config or SandboxConfig()
+        self.config = attrs.evolve(config, **settings) if settings else config
         self.host = host
         self.port = port
         self.app = make_app(self.config)
@@ -65,8 +87,16 @@ class Sandbox:
 
     @property
     def stats(self) -> SandboxStats:
-        """What the sandbox saw so far."""
+        """What the sandbox saw so far, every account together."""
         return self.state.stats
+
+    def account(self, client_id: str) -> Account:
+        """One account (its balance, tasks, stores); `KeyError` when it does not exist."""
+        return self.state.accounts[client_id]
+
+    def stats_for(self, client_id: str) -> SandboxStats:
+        """What one account's requests did; `KeyError` when the account does not exist."""
+        return self.state.accounts[client_id].stats
 
     @property
     def base_url(self) -> str:

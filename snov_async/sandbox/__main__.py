@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from . import Sandbox, SandboxConfig
 from .faults import Faults
+from .state import parse_accounts
 
 
 def _latency(text: str) -> tuple[float, float]:
@@ -36,7 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime in seconds")
     p.add_argument("--seed", type=int, default=0, help="seed of data, latencies and faults")
     p.add_argument(
+        "--start-latency",
+        type=_latency,
+        default=(0.0, 0.0),
+        help="hold each .../start answer back (the task already exists): SECONDS or LOW:HIGH",
+    )
+    p.add_argument(
         "--credentials", metavar="ID:SECRET", help="accept only this client id and secret"
+    )
+    p.add_argument(
+        "--accounts",
+        metavar="ID:SECRET,...",
+        help="serve these accounts only, each with its own tokens, rate window, credits, "
+        "tasks and stores (default: any credentials open an account of their own)",
+    )
+    p.add_argument(
+        "--shapes",
+        choices=("live", "reference"),
+        default=None,
+        help="answer as the live API does, or with the reference's example shapes",
     )
     p.add_argument(
         "--faults",
@@ -54,9 +73,15 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         if not sep:
             raise SystemExit("--credentials must be ID:SECRET")
         creds = (cid, secret)
+    if args.accounts is not None and creds is not None:
+        raise SystemExit("give --accounts or --credentials, not both")
+    extra = {} if args.shapes is None else {"shapes": args.shapes}
     return SandboxConfig(
         seed=args.seed,
+        accounts=parse_accounts(args.accounts) if args.accounts is not None else None,
         credentials=creds,
+        start_latency=args.start_latency,
+        **extra,
         token_ttl=args.token_ttl,
         rate_limit=args.rate or None,
         rate_window=args.window,

@@ -29,7 +29,7 @@ from .common import (
     v2,
     ymd,
 )
-from .state import SandboxState
+from .state import Account
 
 __all__ = ["setup"]
 
@@ -40,7 +40,7 @@ BIG_CAMPAIGN = 237945
 STATUSES = ("active", "tocheck", "finished", "unsubscribe", "moved", "paused")
 
 
-def recipients(state: SandboxState, record: dict[str, Any]) -> list[dict[str, Any]]:
+def recipients(state: Account, record: dict[str, Any]) -> list[dict[str, Any]]:
     """The campaign's recipients, made once: email, name, status and events."""
     cached = record.get("_recipients")
     if cached is not None:
@@ -71,7 +71,7 @@ def recipients(state: SandboxState, record: dict[str, Any]) -> list[dict[str, An
     return rows
 
 
-def _find(state: SandboxState, record: dict[str, Any], email: str) -> dict[str, Any] | None:
+def _find(state: Account, record: dict[str, Any], email: str) -> dict[str, Any] | None:
     index = record.get("_by_email")
     if index is None:
         index = record["_by_email"] = {r["email"]: r for r in recipients(state, record)}
@@ -151,7 +151,7 @@ async def prospect_finished(request: web.Request) -> web.Response:
     return ok(rows[:1000])
 
 
-def _blacklists(state: SandboxState) -> dict[int, dict[str, Any]]:
+def _blacklists(state: Account) -> dict[int, dict[str, Any]]:
     store = state.store["blacklists"]
     if not store:
         for row in example(47)["data"]:

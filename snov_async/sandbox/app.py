@@ -8,13 +8,14 @@ import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from . import activity, campaigns, crm, senders, tasks
-from .common import STATE, gateway_error, ok, read_params, state_of
+from .common import ACCOUNT, STATE, gateway_error, ok, read_params, server_of, state_of
 from .faults import Fault
-from .state import SandboxConfig, SandboxState
+from .state import Account, SandboxConfig, SandboxState
 
 __all__ = ["make_app"]
 
@@ -37,12 +38,16 @@ def _presented_token(request: web.Request) -> str | None:
     return None
 
 
-async def _form_token(request: web.Request) -> str | None:
-    if request.content_type == "application/x-www-form-urlencoded" and request.body_exists:
-        form = await request.post()
-        value = form.get("access_token")
-        return value if isinstance(value, str) else None
-    return None
+async def _body_token(request: web.Request) -> str | None:
+    """``access_token`` in a urlencoded, multipart or JSON body, whatever the method."""
+    if not request.body_exists:
+        return None
+    try:
+        params = await read_params(request)
+    except web.HTTPBadRequest:
+        return None
+    value = params.get("access_token")
+    return value if isinstance(value, str) and value else None
 
 
 def _operation(request: web.Request) -> str:
@@ -52,42 +57,57 @@ def _operation(request: web.Request) -> str:
     return f"{request.method} {template}"
 
 
+def _too_many(wait: float | None) -> web.Response:
+    headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
+    return web.json_response(
+        {"errors": {"code": 429, "title": "Too Many Requests", "source": ""}},
+        status=429,
+        headers=headers,
+    )
+
+
 @web.middleware
 async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count, rate-limit, break (on purpose), authenticate, then answer."""
+    """Count, find the account, rate-limit it, break (on purpose), authenticate, answer."""
     if request.path.startswith(INSPECT_PREFIX):
         return await handler(request)
-    state = state_of(request)
+    state = server_of(request)
     loop = asyncio.get_running_loop()
     now = loop.time()
     state.sequence += 1
-    state.stats.request_times.append(now)
     operation = _operation(request)
-    state.stats.requests[operation] += 1
     is_token = request.path == TOKEN_PATH
-    if is_token:
-        state.stats.token_requests += 1
 
-    wait = state.admit(now)
+    # Whose request is it? The token's account, or for the token route the client id's.
+    token: str | None = None
+    if is_token:
+        params = await read_params(request)
+        account = state.authenticate(params.get("client_id"), params.get("client_secret"))
+        request[ACCOUNT] = account
+    else:
+        token = _presented_token(request) or await _body_token(request)
+        account = state.account_for(token, now)
+    targets = (state.stats,) if account is None else account.all_stats
+    for stats in targets:
+        stats.request_times.append(now)
+        stats.requests[operation] += 1
+        if is_token:
+            stats.token_requests += 1
+
+    wait = account.admit(now) if account is not None else None
     if wait is not None:
-        state.stats.rate_limited += 1
-        headers = {"Retry-After": str(math.ceil(wait))} if state.config.retry_after else {}
-        return web.json_response(
-            {"errors": {"code": 429, "title": "Too Many Requests", "source": ""}},
-            status=429,
-            headers=headers,
-        )
+        for stats in targets:
+            stats.rate_limited += 1
+        return _too_many(wait if state.config.retry_after else None)
 
     fault = state.config.faults.decide(state.sequence)
     if fault is not None and not fault.after_processing:
-        state.stats.faults[fault.value] += 1
+        for stats in targets:
+            stats.faults[fault.value] += 1
         if fault is Fault.RATE_LIMIT:
-            state.stats.rate_limited += 1
-            return web.json_response(
-                {"errors": {"code": 429, "title": "Too Many Requests", "source": ""}},
-                status=429,
-                headers={"Retry-After": "1"},
-            )
+            for stats in targets:
+                stats.rate_limited += 1
+            return _too_many(1)
         if fault is Fault.SERVER_500:
             return web.json_response({"message": "Internal Server Error"}, status=500)
         if fault is Fault.SERVER_503:
@@ -103,18 +123,20 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if fault is Fault.SLOW:
             await asyncio.sleep(state.config.faults.slow_seconds)
         if fault is Fault.REVOKE_TOKEN and not is_token:
-            state.revoke(_presented_token(request) or await _form_token(request))
+            state.revoke(token)
+            account = state.account_for(token, loop.time())
 
     if not is_token:
-        token = _presented_token(request) or await _form_token(request)
-        if not state.token_valid(token, loop.time()):
+        if account is None or state.account_for(token, loop.time()) is not account:
             return gateway_error(401, "Unauthorized")
         try:
             seen = (await read_params(request)).as_dict()
         except web.HTTPBadRequest:
             seen = {}
         seen.pop("access_token", None)
-        state.stats.calls.append((operation, seen))
+        for stats in targets:
+            stats.calls.append((operation, seen))
+        request[ACCOUNT] = account
 
     try:
         response = await handler(request)
@@ -124,7 +146,8 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         return gateway_error(405, "Method Not Allowed")
 
     if fault is not None and fault.after_processing:
-        state.stats.faults[fault.value] += 1
+        for stats in targets:
+            stats.faults[fault.value] += 1
         if fault is Fault.RESET:
             if request.transport is not None:
                 request.transport.abort()
@@ -141,7 +164,6 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 async def access_token(request: web.Request) -> web.Response:
     """``POST /v1/oauth/access_token`` (reference line 17)."""
-    state = state_of(request)
     params = await read_params(request)
     if params.get("grant_type") != "client_credentials":
         return web.json_response(
@@ -151,23 +173,18 @@ async def access_token(request: web.Request) -> web.Response:
             },
             status=400,
         )
-    client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    expected = state.config.credentials
-    if (
-        not client_id
-        or not client_secret
-        or (expected is not None and (client_id, client_secret) != expected)
-    ):
+    account = request.get(ACCOUNT)  # the gate found it from client_id and client_secret
+    if account is None:
         return web.json_response(
             {"error": "invalid_client", "error_description": "Client authentication failed"},
             status=401,
         )
-    token = state.issue_token(asyncio.get_running_loop().time())
+    token = account.issue_token(asyncio.get_running_loop().time())
     return ok(
         {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": int(state.config.token_ttl),
+            "expires_in": int(account.config.token_ttl),
         }
     )
 
@@ -189,17 +206,39 @@ async def get_balance(request: web.Request) -> web.Response:
     )
 
 
+def _account_json(account: Account) -> dict[str, Any]:
+    body = account.stats.to_json()
+    body["client_id"] = account.client_id
+    body["balance"] = f"{account.balance:.2f}"
+    body["tasks"] = len(account.tasks)
+    return body
+
+
 async def inspect_stats(request: web.Request) -> web.Response:
-    """``GET /__sandbox__/stats``: what the sandbox saw."""
-    state = state_of(request)
-    body = state.stats.to_json()
-    body["balance"] = f"{state.balance:.2f}"
+    """``GET /__sandbox__/stats``: what the sandbox saw, in total and per account.
+
+    ``?client_id=ID`` answers that account's counters alone (404 when it has none).
+    The totals carry ``balance`` (the default account's) and ``accounts`` (each account's
+    counters by client id).
+    """
+    state = server_of(request)
+    wanted = request.query.get("client_id")
+    if wanted is not None:
+        account = state.accounts.get(wanted)
+        if account is None:
+            return gateway_error(404, "Not Found")
+        body = _account_json(account)
+    else:
+        body = state.stats.to_json()
+        body["balance"] = f"{state.balance:.2f}" if state.accounts else str(state.config.credits)
+        body["accounts"] = {cid: _account_json(a) for cid, a in state.accounts.items()}
     return web.json_response(body, dumps=lambda o: json.dumps(o, sort_keys=True))
 
 
 async def inspect_config(request: web.Request) -> web.Response:
     """``GET /__sandbox__/config``: the settings in force (credentials hidden)."""
-    cfg = state_of(request).config
+    state = server_of(request)
+    cfg = state.config
     return ok(
         {
             "seed": cfg.seed,
@@ -207,7 +246,10 @@ async def inspect_config(request: web.Request) -> web.Response:
             "rate_limit": cfg.rate_limit,
             "rate_window": cfg.rate_window,
             "task_latency": list(cfg.task_latency),
-            "credentials_required": cfg.credentials is not None,
+            "start_latency": list(cfg.start_latency),
+            "shapes": cfg.shapes,
+            "credentials_required": state.closed,
+            "accounts": sorted(state.accounts) if state.closed else None,
             "faults_enabled": cfg.faults.enabled,
         }
     )

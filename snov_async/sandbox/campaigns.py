@@ -24,7 +24,7 @@ from .common import (
     v2,
     ymd_hms,
 )
-from .state import SandboxState
+from .state import Account
 
 __all__ = ["campaign", "campaigns", "setup"]
 
@@ -50,7 +50,7 @@ V1_STATUS = {
 ZONES = {zone.replace(" ", "_") for zone, _ in TIMEZONES.values()}
 
 
-def campaigns(state: SandboxState) -> dict[int, dict[str, Any]]:
+def campaigns(state: Account) -> dict[int, dict[str, Any]]:
     store = state.store["campaigns"]
     if not store:
         # The two campaigns of the reference's v1 list (line 1380), as drafts/paused.
@@ -80,7 +80,7 @@ def campaigns(state: SandboxState) -> dict[int, dict[str, Any]]:
     return store
 
 
-def campaign(state: SandboxState, raw_id: Any) -> dict[str, Any]:
+def campaign(state: Account, raw_id: Any) -> dict[str, Any]:
     ident = integer(raw_id, "campaign_id", low=1, required=True)
     found = campaigns(state).get(ident or 0)
     if found is None:
@@ -164,7 +164,7 @@ def _check_sequence(seq: Any) -> list[dict[str, Any]]:
 
 
 def _materialise_sequence(
-    state: SandboxState, seq: dict[str, Any], existing: dict[str, dict[str, Any]] | None = None
+    state: Account, seq: dict[str, Any], existing: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Give every step a numeric id (kept when ``_ref`` is an existing id) and content slots."""
     mapping: dict[str, str] = {}
@@ -307,7 +307,7 @@ def _settings(body: dict[str, Any], base: dict[str, Any] | None) -> dict[str, An
 
 
 def _new_campaign(
-    state: SandboxState,
+    state: Account,
     ident: int,
     body: dict[str, Any],
     *,

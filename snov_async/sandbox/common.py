@@ -9,13 +9,15 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from multidict import MultiDict
 
-from .state import SandboxState
+from .state import Account, SandboxState
 
 __all__ = [
+    "ACCOUNT",
     "STATE",
     "Params",
     "bad_request_v1",
@@ -23,16 +25,34 @@ __all__ = [
     "ok",
     "read_body",
     "read_params",
+    "server_of",
     "state_of",
     "validation_error",
 ]
 
 STATE: web.AppKey[SandboxState] = web.AppKey("snov_sandbox_state", SandboxState)
+_REQUEST_KEY: Any = getattr(web, "RequestKey", None)  # aiohttp >= 3.12
+
+
+def _request_key(name: str) -> Any:
+    return _REQUEST_KEY(name, object) if _REQUEST_KEY is not None else name
+
+
+#: The request's account, set by the gate once the token is checked.
+ACCOUNT: Any = _request_key("snov_sandbox_account")
+_PARAMS: Any = _request_key("snov_sandbox_params")
 _INDEXED = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>\d*)\]$")
 
 
-def state_of(request: web.Request) -> SandboxState:
+def server_of(request: web.Request) -> SandboxState:
+    """The whole sandbox: every account, the issued tokens, the totals."""
     return request.app[STATE]
+
+
+def state_of(request: web.Request) -> Account:
+    """The account the request's token belongs to."""
+    account: Account = request[ACCOUNT]
+    return account
 
 
 class Params:
@@ -88,27 +108,49 @@ class Params:
 
 
 async def read_params(request: web.Request) -> Params:
-    """Merge query, form and JSON parameters; a JSON body that does not parse is a 400."""
+    """Merge query, body fields (urlencoded or multipart, whatever the method) and a JSON body.
+
+    A JSON body that does not parse is a 400. The result is kept on the request, so the gate
+    and the handler may both read it.
+    """
+    cached = request.get(_PARAMS)
+    if isinstance(cached, Params):
+        return cached
     multi: MultiDict[str] = MultiDict(request.query)
     body: Any = None
-    ctype = request.content_type
     if request.body_exists:
-        if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            for key, value in form.items():
-                if isinstance(value, str):
-                    multi.add(key, value)
-        elif ctype == "application/json" or ctype.endswith("+json"):
+        ctype = request.content_type
+        if ctype == "multipart/form-data":
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if isinstance(part, BodyPartReader) and part.name:
+                    if part.filename is None:
+                        multi.add(part.name, await part.text())
+                    else:
+                        await part.read()
+        else:
             raw = await request.read()
-            if raw.strip():
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    raise web.HTTPBadRequest(
-                        text=json.dumps({"message": "Malformed JSON body"}),
-                        content_type="application/json",
-                    ) from None
-    return Params(multi, body)
+            stripped = raw.strip()
+            as_json = ctype == "application/json" or ctype.endswith("+json")
+            if not as_json and ctype in ("", "application/octet-stream", "text/plain"):
+                as_json = stripped[:1] in (b"{", b"[")
+            if as_json:
+                if stripped:
+                    try:
+                        body = json.loads(raw)
+                    except ValueError:
+                        raise web.HTTPBadRequest(
+                            text=json.dumps({"message": "Malformed JSON body"}),
+                            content_type="application/json",
+                        ) from None
+            elif stripped:
+                charset = request.charset or "utf-8"
+                text_body = raw.decode(charset, errors="replace")
+                for key, value in parse_qsl(text_body, keep_blank_values=True):
+                    multi.add(key, value)
+    params = Params(multi, body)
+    request[_PARAMS] = params
+    return params
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .common import (
     v1,
     v2,
 )
-from .state import SandboxState
+from .state import Account
 
 __all__ = ["WEBHOOK_EVENTS", "setup"]
 
@@ -33,7 +33,7 @@ MAX_PER_PAGE = 5000
 USER_ID = 1313777
 
 
-def _lists(state: SandboxState) -> dict[int, dict[str, Any]]:
+def _lists(state: Account) -> dict[int, dict[str, Any]]:
     store = state.store["lists"]
     if not store:
         for row in example(60):
@@ -41,7 +41,7 @@ def _lists(state: SandboxState) -> dict[int, dict[str, Any]]:
     return store
 
 
-def _prospects(state: SandboxState) -> dict[str, dict[str, Any]]:
+def _prospects(state: Account) -> dict[str, dict[str, Any]]:
     return state.store["prospects"]
 
 
@@ -50,7 +50,7 @@ def _custom_fields() -> list[dict[str, Any]]:
     return fields
 
 
-def _prospect_view(state: SandboxState, p: dict[str, Any]) -> dict[str, Any]:
+def _prospect_view(state: Account, p: dict[str, Any]) -> dict[str, Any]:
     view: dict[str, Any] = example(57)["data"]
     view.update(
         {
@@ -282,7 +282,7 @@ async def stages(request: web.Request) -> web.Response:
 # Webhooks ------------------------------------------------------------------------------------
 
 
-def _webhooks(state: SandboxState) -> dict[int, dict[str, Any]]:
+def _webhooks(state: Account) -> dict[int, dict[str, Any]]:
     return state.store["webhooks"]
 
 

@@ -26,7 +26,7 @@ from .common import (
     v2,
     ymd,
 )
-from .state import SandboxState
+from .state import Account
 
 __all__ = ["setup"]
 
@@ -37,7 +37,7 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _senders(state: SandboxState) -> dict[int, dict[str, Any]]:
+def _senders(state: Account) -> dict[int, dict[str, Any]]:
     store = state.store["senders"]
     if not store:
         # The two accounts of the reference's list example (line 1019).
@@ -243,7 +243,7 @@ async def list_senders(request: web.Request) -> web.Response:
 # Warm-up ------------------------------------------------------------------------------------
 
 
-def _warmups(state: SandboxState) -> dict[int, dict[str, Any]]:
+def _warmups(state: Account) -> dict[int, dict[str, Any]]:
     return state.store["warmups"]
 
 
@@ -310,7 +310,7 @@ def _check_warmup(merged: dict[str, Any]) -> None:
                 raise Invalid(name, f"The {name} field is required when email_content is specific.")
 
 
-def _warmup_view(state: SandboxState, w: dict[str, Any]) -> dict[str, Any]:
+def _warmup_view(state: Account, w: dict[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = example(28)["data"]
     account = _senders(state).get(w["email_account_id"], {})
     item.update(

@@ -14,7 +14,59 @@ import attrs
 from .data import rng_for
 from .faults import Faults
 
-__all__ = ["SandboxConfig", "SandboxState", "SandboxStats"]
+__all__ = [
+    "Account",
+    "AccountSpec",
+    "SandboxConfig",
+    "SandboxState",
+    "SandboxStats",
+    "parse_accounts",
+]
+
+#: ``(client_id, client_secret)`` or ``(client_id, client_secret, credits)``.
+AccountSpec = tuple[str, str] | tuple[str, str, Decimal | int | str]
+SHAPES = ("live", "reference")
+
+
+def _accounts(value: Any) -> tuple[tuple[str, str, Decimal | None], ...] | None:
+    """Normalise ``accounts=`` to ``((id, secret, credits or None), ...)``; refuse bad specs."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_accounts(value)
+    out: list[tuple[str, str, Decimal | None]] = []
+    seen: set[str] = set()
+    for spec in value:
+        if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
+            raise ValueError("each account is (client_id, client_secret[, credits])")
+        cid, secret = spec[0], spec[1]
+        if not isinstance(cid, str) or not isinstance(secret, str) or not cid or not secret:
+            raise ValueError("an account's client_id and client_secret are non-empty strings")
+        if cid in seen:
+            raise ValueError(f"account {cid!r} is listed twice")
+        seen.add(cid)
+        credits = Decimal(spec[2]) if len(spec) == 3 else None
+        out.append((cid, secret, credits))
+    if not out:
+        raise ValueError("accounts= needs at least one account (or None for open sign-up)")
+    return tuple(out)
+
+
+def parse_accounts(text: str) -> list[tuple[str, str]]:
+    """``"id1:secret1,id2:secret2"`` -> ``[("id1", "secret1"), ("id2", "secret2")]``."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        cid, sep, secret = part.partition(":")
+        if not sep or not cid or not secret:
+            raise ValueError(f"bad account {part.split(':')[0]!r}: expected ID:SECRET")
+        out.append((cid, secret))
+    return out
+
+
+def _shapes(value: str) -> str:
+    if value not in SHAPES:
+        raise ValueError(f"shapes must be one of {', '.join(SHAPES)}, not {value!r}")
+    return value
 
 
 def _latency(value: float | Sequence[float]) -> tuple[float, float]:
@@ -32,7 +84,11 @@ class SandboxConfig:
 
     Attributes:
         seed: seeds the fake data, task hashes, latencies and faults.
-        credentials: ``(client_id, client_secret)`` to accept; ``None`` accepts any pair.
+        accounts: the accounts to serve, ``[(client_id, client_secret), ...]`` (a third item
+            sets that account's starting credits), or ``"id:secret,id:secret"``. ``None``:
+            open sign-up, any credentials open an account of their own (keyed by client id,
+            bound to the first secret it was seen with).
+        credentials: ``(client_id, client_secret)``: the same as ``accounts=[credentials]``.
         token_ttl: ``expires_in`` of issued tokens, in seconds.
         rate_limit: requests allowed per ``rate_window`` seconds (rolling); ``None``: no limit.
         rate_window: the rolling window, in seconds.
@@ -40,12 +96,20 @@ class SandboxConfig:
         credits: the starting balance.
         task_latency: seconds a task stays ``in_progress``: a number, or ``(low, high)`` for a
             seeded uniform draw per task.
+        start_latency: seconds a ``.../start`` answer is held back *after* the task was
+            created and recorded (a number or ``(low, high)``, seeded per task): a client that
+            gives up while waiting leaves a started task behind, as on the live API.
+        shapes: ``"live"`` answers as the live API is known to; ``"reference"`` answers with
+            the reference's example shapes verbatim.
         webhook_time_scale: the documented webhook retry ladder (0, 20 min, 1 h, ... 38 h) is
             multiplied by this (default: one hour becomes 3.6 ms).
         faults: what to break, and how often.
     """
 
     seed: int = 0
+    accounts: tuple[tuple[str, str, Decimal | None], ...] | None = attrs.field(
+        default=None, converter=_accounts
+    )
     credentials: tuple[str, str] | None = None
     token_ttl: float = 3600.0
     rate_limit: int | None = 60
@@ -53,6 +117,8 @@ class SandboxConfig:
     retry_after: bool = True
     credits: Decimal = attrs.field(default=Decimal("25000.00"), converter=Decimal)
     task_latency: tuple[float, float] = attrs.field(default=(2.0, 2.0), converter=_latency)
+    start_latency: tuple[float, float] = attrs.field(default=(0.0, 0.0), converter=_latency)
+    shapes: str = attrs.field(default="reference", converter=_shapes)
     webhook_time_scale: float = 1e-6
     faults: Faults = attrs.field(factory=Faults)
 
@@ -111,6 +177,7 @@ class SandboxStats:
         return {k: v for k, v in self.starts_per_input.items() if v > 1}
 
     def to_json(self) -> dict[str, Any]:
+        """The counters as JSON (what ``/__sandbox__/stats`` serves)."""
         return {
             "requests": dict(self.requests),
             "total_requests": self.total_requests,
@@ -132,42 +199,49 @@ class SandboxStats:
         }
 
 
-class SandboxState:
-    """The account as the sandbox remembers it, for the server's life."""
+class Account:
+    """One account: its own tokens, rate window, credits, tasks, stores and counters.
 
-    def __init__(self, config: SandboxConfig) -> None:
-        self.config = config
+    Handlers receive the account the request's token (or, for the token route, its client id)
+    belongs to; nothing one account does is visible to another, except ids, which are unique
+    across the whole sandbox as on the live API.
+    """
+
+    def __init__(self, server: SandboxState, client_id: str, secret: str, credits: Decimal) -> None:
+        self.server = server
+        self.client_id = client_id
+        self.secret = secret
+        self.config = server.config
         self.stats = SandboxStats()
-        self.balance = Decimal(config.credits)
-        self.tokens: dict[str, float] = {}  # token -> expiry (loop time)
+        self.balance = Decimal(credits)
         self.window: collections.deque[float] = collections.deque()
-        self.sequence = 0
         self.task_counter = 0
+        #: Started tasks by hash (values are `tasks.Task`).
+        self.tasks: dict[str, Any] = {}
         self.searched_domains: set[str] = set()
-        self.next_ids: collections.Counter[str] = collections.Counter()
         # CRUD stores, by section.
         self.store: dict[str, dict[Any, Any]] = collections.defaultdict(dict)
+
+    def __repr__(self) -> str:
+        return f"<Account {self.client_id!r} balance={self.balance:.2f}>"
+
+    @property
+    def all_stats(self) -> tuple[SandboxStats, SandboxStats]:
+        """This account's counters and the sandbox's totals (both are kept)."""
+        return (self.stats, self.server.stats)
 
     # Identity ---------------------------------------------------------------------------
 
     def next_id(self, kind: str, start: int = 1) -> int:
-        self.next_ids[kind] += 1
-        return start + self.next_ids[kind] - 1
+        """A new id of ``kind``, unique across every account."""
+        return self.server.next_id(kind, start)
 
     def issue_token(self, now: float) -> str:
-        token = secrets.token_urlsafe(30)
-        self.tokens[token] = now + self.config.token_ttl
-        return token
+        return self.server.issue_token(now, self)
 
-    def token_valid(self, token: str | None, now: float) -> bool:
-        if not token:
-            return False
-        expiry = self.tokens.get(token)
-        return expiry is not None and now < expiry
-
-    def revoke(self, token: str | None) -> None:
-        if token:
-            self.tokens.pop(token, None)
+    def tokens(self) -> list[str]:
+        """This account's live tokens."""
+        return [t for t, (acct, _) in self.server.tokens.items() if acct is self]
 
     # Rate limit -------------------------------------------------------------------------
 
@@ -194,12 +268,118 @@ class SandboxState:
         if value <= 0:
             return
         self.balance -= value
-        self.stats.credits_spent += value
+        for stats in self.all_stats:
+            stats.credits_spent += value
 
     # Tasks ------------------------------------------------------------------------------
 
+    def new_task_number(self) -> int:
+        """The next task number, counted across the sandbox (task hashes never collide)."""
+        self.task_counter += 1
+        self.server.task_counter += 1
+        return self.server.task_counter
+
     def task_latency(self, number: int) -> float:
-        low, high = self.config.task_latency
-        if math.isclose(low, high):
-            return low
-        return rng_for(self.config.seed, "latency", number).uniform(low, high)
+        return _draw(self.config.task_latency, self.config.seed, "latency", number)
+
+    def start_latency(self, number: int) -> float:
+        return _draw(self.config.start_latency, self.config.seed, "start-latency", number)
+
+    def record_start(self, operation: str, keys: list[str]) -> None:
+        for stats in self.all_stats:
+            stats.starts_per_input_set[(operation, tuple(sorted(keys)))] += 1
+            for key in keys:
+                stats.starts_per_input[(operation, key)] += 1
+
+
+def _draw(bounds: tuple[float, float], seed: int, kind: str, number: int) -> float:
+    low, high = bounds
+    if math.isclose(low, high):
+        return low
+    return rng_for(seed, kind, number).uniform(low, high)
+
+
+class SandboxState:
+    """Everything the sandbox remembers for the server's life: its accounts, the tokens it
+    issued (token -> account and expiry) and the totals of every account's counters."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.stats = SandboxStats()
+        self.accounts: dict[str, Account] = {}
+        self.tokens: dict[str, tuple[Account, float]] = {}
+        self.sequence = 0
+        self.task_counter = 0
+        self.next_ids: collections.Counter[str] = collections.Counter()
+        specs = config.accounts
+        if specs is None and config.credentials is not None:
+            specs = ((config.credentials[0], config.credentials[1], None),)
+        self.closed = specs is not None
+        for cid, secret, credits in specs or ():
+            self.accounts[cid] = Account(self, cid, secret, credits or config.credits)
+
+    # Accounts ---------------------------------------------------------------------------
+
+    def authenticate(self, client_id: Any, secret: Any, *, open_new: bool = True) -> Account | None:
+        """The account these credentials open, or ``None`` when they open none.
+
+        With configured accounts only a listed pair opens one; otherwise any non-empty pair
+        does: the first secret a client id is seen with becomes that account's secret.
+        """
+        if not isinstance(client_id, str) or not isinstance(secret, str):
+            return None
+        if not client_id or not secret:
+            return None
+        account = self.accounts.get(client_id)
+        if account is not None:
+            same = secrets.compare_digest(account.secret.encode(), secret.encode())
+            return account if same else None
+        if self.closed or not open_new:
+            return None
+        account = Account(self, client_id, secret, self.config.credits)
+        self.accounts[client_id] = account
+        return account
+
+    @property
+    def default(self) -> Account:
+        """The first account (configured, else the first one opened; else a fresh one)."""
+        if not self.accounts:
+            self.accounts["sandbox"] = Account(self, "sandbox", "sandbox", self.config.credits)
+        return next(iter(self.accounts.values()))
+
+    @property
+    def balance(self) -> Decimal:
+        """The default account's balance."""
+        return self.default.balance
+
+    @balance.setter
+    def balance(self, value: Decimal) -> None:
+        self.default.balance = Decimal(value)
+
+    def next_id(self, kind: str, start: int = 1) -> int:
+        self.next_ids[kind] += 1
+        return start + self.next_ids[kind] - 1
+
+    # Tokens -----------------------------------------------------------------------------
+
+    def issue_token(self, now: float, account: Account | None = None) -> str:
+        """A new token for ``account`` (the default account when not given)."""
+        token = secrets.token_urlsafe(30)
+        self.tokens[token] = (account or self.default, now + self.config.token_ttl)
+        return token
+
+    def account_for(self, token: str | None, now: float) -> Account | None:
+        """The account a token belongs to, while it is valid."""
+        if not token:
+            return None
+        found = self.tokens.get(token)
+        if found is None or now >= found[1]:
+            return None
+        return found[0]
+
+    def token_valid(self, token: str | None, now: float) -> bool:
+        return self.account_for(token, now) is not None
+
+    def revoke(self, token: str | None) -> None:
+        if token:
+            self.tokens.pop(token, None)

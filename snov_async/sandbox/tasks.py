@@ -20,7 +20,6 @@ from aiohttp import web
 
 from . import data
 from .common import (
-    STATE,
     Params,
     bad_request_v1,
     base_url,
@@ -30,7 +29,7 @@ from .common import (
     state_of,
     validation_error,
 )
-from .state import SandboxState
+from .state import Account
 
 __all__ = ["Task", "cleanup", "setup"]
 
@@ -41,7 +40,7 @@ MAX_POSITIONS = 10
 #: The documented webhook retry ladder, in seconds after the previous attempt.
 WEBHOOK_LADDER = (0, 20 * 60, 40 * 60, 60 * 60, 4 * 3600, 8 * 3600, 24 * 3600)
 
-Builder = Callable[["Task", SandboxState, str], tuple[dict[str, Any], int]]
+Builder = Callable[["Task", Account, str], tuple[dict[str, Any], int]]
 
 
 @attrs.define
@@ -59,20 +58,14 @@ class Task:
     result: dict[str, Any] | None = None
 
 
-_TASKS: web.AppKey[dict[str, Task]] = web.AppKey("snov_sandbox_tasks")
 _BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("snov_sandbox_background")
-
-
-def _tasks(request: web.Request) -> dict[str, Task]:
-    return request.app[_TASKS]
 
 
 def _new_task(
     request: web.Request, kind: str, inputs: Any, meta: dict[str, Any], webhook: str | None
 ) -> Task:
     state = state_of(request)
-    state.task_counter += 1
-    number = state.task_counter
+    number = state.new_task_number()
     now = asyncio.get_running_loop().time()
     never = state.config.faults.task_never_completes(number)
     task = Task(
@@ -85,20 +78,26 @@ def _new_task(
         ready_at=None if never else now + state.task_latency(number),
         webhook_url=webhook or None,
     )
-    _tasks(request)[task.hash] = task
+    state.tasks[task.hash] = task
     if task.webhook_url and task.ready_at is not None:
-        _schedule_webhook(request.app, task, base_url(request))
+        _schedule_webhook(request.app, state, task, base_url(request))
     return task
 
 
-def _record_start(state: SandboxState, operation: str, keys: list[str]) -> None:
-    state.stats.starts_per_input_set[(operation, tuple(sorted(keys)))] += 1
-    for key in keys:
-        state.stats.starts_per_input[(operation, key)] += 1
+def _record_start(state: Account, operation: str, keys: list[str]) -> None:
+    state.record_start(operation, keys)
+
+
+async def _started(state: Account, task: Task, body: dict[str, Any]) -> web.Response:
+    """The start's answer, held back by the configured start latency (the task exists)."""
+    delay = state.start_latency(task.number)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return ok(body)
 
 
 def _materialise(
-    task: Task, state: SandboxState, root: str, app: web.Application | None = None
+    task: Task, state: Account, root: str, app: web.Application | None = None
 ) -> dict[str, Any]:
     """The completed body of ``task``: built, charged and announced exactly once."""
     if task.result is None:
@@ -109,7 +108,7 @@ def _materialise(
             state.spend(cost)
         task.result = body
         if app is not None and body.get("status") == "completed":
-            _announce(app, task, body)
+            _announce(app, state, task, body)
     return task.result
 
 
@@ -125,7 +124,7 @@ def _in_progress(task: Task) -> dict[str, Any]:
 # Result builders: (task, state, root) -> (body, credits) -------------------------------------
 
 
-def _build_verify(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_verify(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     seed = state.config.seed
     rows = [{"email": e, "result": data.verify_email(seed, e)} for e in task.inputs]
     # The real API does not keep input order (reference line 767): neither do we.
@@ -135,7 +134,7 @@ def _build_verify(task: Task, state: SandboxState, root: str) -> tuple[dict[str,
     return {"status": "completed", "data": rows, "meta": meta}, cost
 
 
-def _build_find(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_find(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     seed = state.config.seed
     rows = []
     cost = 0
@@ -153,7 +152,7 @@ def _build_find(task: Task, state: SandboxState, root: str) -> tuple[dict[str, A
     return {"status": "completed", "data": rows, "meta": meta}, cost
 
 
-def _build_company(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_company(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     rows: list[dict[str, Any]] = []
     cost = 0
     for name in task.inputs:
@@ -165,14 +164,14 @@ def _build_company(task: Task, state: SandboxState, root: str) -> tuple[dict[str
     return {"status": "completed", "data": rows, "meta": meta}, cost
 
 
-def _build_li(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_li(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     rows = [{"url": u, "result": data.li_profile(state.config.seed, u)} for u in task.inputs]
     cost = sum(1 for r in rows if r["result"])
     meta = {"urls": list(task.inputs), "task_hash": task.hash}
     return {"status": "completed", "data": rows, "meta": meta}, cost
 
 
-def _build_domain_search(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_domain_search(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     domain = task.inputs
     info, counts = data.company_info(state.config.seed, domain)
     found = any(counts.values())
@@ -192,7 +191,7 @@ def _build_domain_search(task: Task, state: SandboxState, root: str) -> tuple[di
     return body, cost
 
 
-def _build_prospects(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_prospects(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     domain, positions, page = task.inputs
     rows, total = data.prospects_page(state.config.seed, domain, positions, page)
     items = [
@@ -219,9 +218,7 @@ def _build_prospects(task: Task, state: SandboxState, root: str) -> tuple[dict[s
     return {"data": items, "meta": meta, "links": {"next": next_url}, "status": "completed"}, 0
 
 
-def _build_prospect_emails(
-    task: Task, state: SandboxState, root: str
-) -> tuple[dict[str, Any], int]:
+def _build_prospect_emails(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     emails = data.prospect_emails(state.config.seed, task.inputs)
     body = {
         "data": {"searching_date": "2025-01-01 11:11:11", "emails": emails},
@@ -236,7 +233,7 @@ _PAGE = 50
 
 
 def _cursor_page(
-    task: Task, state: SandboxState, root: str, everything: list[str], path: str
+    task: Task, state: Account, root: str, everything: list[str], path: str
 ) -> tuple[dict[str, Any], int]:
     domain, cursor = task.inputs
     start = 0
@@ -258,12 +255,12 @@ def _cursor_page(
     return body, 0
 
 
-def _build_domain_emails(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_domain_emails(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     everything = data.domain_emails(state.config.seed, task.inputs[0])
     return _cursor_page(task, state, root, everything, "domain-emails")
 
 
-def _build_generic(task: Task, state: SandboxState, root: str) -> tuple[dict[str, Any], int]:
+def _build_generic(task: Task, state: Account, root: str) -> tuple[dict[str, Any], int]:
     everything = data.generic_contacts(state.config.seed, task.inputs[0])
     return _cursor_page(task, state, root, everything, "generic-contacts")
 
@@ -293,7 +290,7 @@ def _batch(params: Params, name: str) -> tuple[list[str], web.Response | None]:
     return items, None
 
 
-def _out_of_credits(state: SandboxState) -> web.Response | None:
+def _out_of_credits(state: Account) -> web.Response | None:
     if state.balance < 1:
         return bad_request_v1("not_enough_credits")
     return None
@@ -310,7 +307,9 @@ async def _list_start(request: web.Request, kind: str, field: str, operation: st
         return refusal
     task = _new_task(request, kind, items, {field: items}, params.get("webhook_url"))
     _record_start(state, operation, [i.lower() for i in items])
-    return ok({"data": {"task_hash": task.hash}, "meta": {field: items}})
+    return await _started(
+        state_of(request), task, {"data": {"task_hash": task.hash}, "meta": {field: items}}
+    )
 
 
 async def verification_start(request: web.Request) -> web.Response:
@@ -349,7 +348,9 @@ async def emails_by_name_start(request: web.Request) -> web.Response:
     task = _new_task(request, "find", rows, {"rows": rows}, params.get("webhook_url"))
     keys = [f"{r['first_name']}|{r['last_name']}|{r['domain']}".lower() for r in rows]
     _record_start(state, "emails-by-domain-by-name", keys)
-    return ok({"data": {"task_hash": task.hash}, "meta": {"rows": rows}})
+    return await _started(
+        state_of(request), task, {"data": {"task_hash": task.hash}, "meta": {"rows": rows}}
+    )
 
 
 async def company_domain_start(request: web.Request) -> web.Response:
@@ -386,12 +387,14 @@ async def domain_search_start(request: web.Request) -> web.Response:
         return refusal
     task = _new_task(request, "domain-search", domain, {"domain": domain}, None)
     _record_start(state, "domain-search", [domain])
-    return ok(
+    return await _started(
+        state_of(request),
+        task,
         {
             "data": [],
             "meta": {"domain": domain, "task_hash": task.hash},
             "links": _links_result(request, "result", task),
-        }
+        },
     )
 
 
@@ -414,12 +417,14 @@ async def prospects_start(request: web.Request) -> web.Response:
         return validation_error("page", "The page must be at least 1.")
     meta = {"domain": domain, "tab": "prospects", "page": page, "positions": positions}
     task = _new_task(request, "prospects", (domain, positions, page), meta, None)
-    return ok(
+    return await _started(
+        state_of(request),
+        task,
         {
             "data": [],
             "meta": {**meta, "task_hash": task.hash},
             "links": _links_result(request, "prospects/result", task),
-        }
+        },
     )
 
 
@@ -433,12 +438,14 @@ async def prospect_emails_start(request: web.Request) -> web.Response:
         return refusal
     task = _new_task(request, "prospect-emails", prospect_hash, {}, None)
     _record_start(state, "prospect-search-emails", [prospect_hash])
-    return ok(
+    return await _started(
+        state_of(request),
+        task,
         {
             "data": [],
             "meta": {"task_hash": task.hash},
             "links": _links_result(request, "prospects/search-emails/result", task),
-        }
+        },
     )
 
 
@@ -450,12 +457,14 @@ async def _cursor_start(request: web.Request, kind: str, tab: str, path: str) ->
     cursor = str(params.get("next") or "")
     meta = {"domain": domain, "tab": tab}
     task = _new_task(request, kind, (domain, cursor), meta, None)
-    return ok(
+    return await _started(
+        state_of(request),
+        task,
         {
             "data": [],
             "meta": {**meta, "task_hash": task.hash, "next": ""},
             "links": _links_result(request, f"{path}/result", task),
-        }
+        },
     )
 
 
@@ -475,7 +484,7 @@ async def generic_contacts_start(request: web.Request) -> web.Response:
 def _result(request: web.Request, task_hash: str | None, kinds: tuple[str, ...]) -> web.Response:
     if not task_hash:
         return validation_error("task_hash", "The task hash field is required.")
-    task = _tasks(request).get(task_hash)
+    task = state_of(request).tasks.get(task_hash)
     if task is None or task.kind not in kinds:
         return gateway_error(404, "Not Found")
     now = asyncio.get_running_loop().time()
@@ -545,17 +554,19 @@ async def profile_by_email(request: web.Request) -> web.Response:
 # Webhooks --------------------------------------------------------------------------------
 
 
-async def _post_on_the_ladder(state: SandboxState, url: str, body: Any) -> None:
+async def _post_on_the_ladder(state: Account, url: str, body: Any) -> None:
     """POST ``body`` to ``url``; retry on the documented ladder until a 2xx (3 s each)."""
     scale = state.config.webhook_time_scale
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
         for step in WEBHOOK_LADDER:
             await asyncio.sleep(step * scale)
-            state.stats.webhook_attempts += 1
+            for stats in state.all_stats:
+                stats.webhook_attempts += 1
             try:
                 async with session.post(url, json=body) as resp:
                     if 200 <= resp.status < 300:
-                        state.stats.webhook_delivered += 1
+                        for stats in state.all_stats:
+                            stats.webhook_delivered += 1
                         return
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 logger.debug("webhook delivery failed: %s", type(exc).__name__)
@@ -568,12 +579,11 @@ def _background(app: web.Application, coro: Any) -> None:
     job.add_done_callback(background.discard)
 
 
-def _schedule_webhook(app: web.Application, task: Task, root: str) -> None:
+def _schedule_webhook(app: web.Application, state: Account, task: Task, root: str) -> None:
     async def deliver() -> None:
         assert task.ready_at is not None and task.webhook_url is not None
         loop = asyncio.get_running_loop()
         await asyncio.sleep(max(0.0, task.ready_at - loop.time()))
-        state = app[STATE]
         await _post_on_the_ladder(state, task.webhook_url, _materialise(task, state, root, app))
 
     _background(app, deliver())
@@ -588,12 +598,12 @@ TASK_EVENTS = {
 }
 
 
-def _announce(app: web.Application, task: Task, body: dict[str, Any]) -> None:
-    """Tell every active subscription to this task's event (one POST each, on the ladder)."""
+def _announce(app: web.Application, state: Account, task: Task, body: dict[str, Any]) -> None:
+    """Tell every active subscription of the task's account to this task's event (one POST
+    each, on the ladder)."""
     event = TASK_EVENTS.get(task.kind)
     if event is None:
         return
-    state = app[STATE]
     for hook in list(state.store["webhooks"].values()):
         if hook["status"] == "active" and (hook["event_object"], hook["event_action"]) == event:
             payload = {
@@ -614,7 +624,6 @@ async def cleanup(app: web.Application) -> None:
 
 
 def setup(app: web.Application) -> None:
-    app[_TASKS] = {}
     app[_BACKGROUND] = set()
     r = app.router
     r.add_post("/v2/domain-search/start", domain_search_start)

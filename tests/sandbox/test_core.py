@@ -61,7 +61,8 @@ async def test_rolling_window_rate_limit_answers_429_with_retry_after() -> None:
         await r.login()  # 1 of 5
         statuses = [(await r.call("GET", "/v1/get-balance"))[0] for _ in range(6)]
         assert statuses == [200, 200, 200, 200, 429, 429]
-        async with session.get(sb.base_url + "/v1/get-balance") as resp:
+        headers = {"Authorization": f"Bearer {r.token}"}
+        async with session.get(sb.base_url + "/v1/get-balance", headers=headers) as resp:
             assert resp.status == 429
             assert 1 <= int(resp.headers["Retry-After"]) <= 30
         assert sb.stats.rate_limited == 3

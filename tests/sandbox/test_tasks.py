@@ -37,8 +37,8 @@ def test_latency_ranges_are_seeded_per_task() -> None:
 
     one = SandboxState(SandboxConfig(task_latency=(1.0, 3.0), seed=5))
     two = SandboxState(SandboxConfig(task_latency=(1.0, 3.0), seed=5))
-    draws = [one.task_latency(n) for n in range(50)]
-    assert draws == [two.task_latency(n) for n in range(50)]
+    draws = [one.default.task_latency(n) for n in range(50)]
+    assert draws == [two.default.task_latency(n) for n in range(50)]
     assert all(1.0 <= d <= 3.0 for d in draws) and len(set(draws)) > 40
 
 
