@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import attrs
 
 from ._auth import Secret
 from ._constants import (
@@ -24,11 +26,13 @@ from ._constants import (
     DEFAULT_TOKEN_REFRESH_MARGIN,
 )
 from ._http import HTTPCore, RequestStats
+from ._logs import setup_logging
 from ._pacing import EvenPacer, Pacer
 from ._retry import RetryPolicy
 from ._runner import TaskRunner
 from .errors import ConfigurationError
 from .journal import Journal, open_journal
+from .resources._base import Resource
 from .resources.account import AccountResource
 from .resources.analytics import AnalyticsResource
 from .resources.campaigns import CampaignsResource
@@ -65,7 +69,8 @@ class SnovClient:
             ``SNOV_CLIENT_ID`` from the environment.
         client_secret: the API secret. ``None`` reads ``SNOV_CLIENT_SECRET``. It never appears
             in a repr, a log line or an exception message.
-        base_url: the API root; point it at a sandbox to work offline.
+        base_url: the API root; point it at a sandbox to work offline. ``None`` reads
+            ``SNOV_BASE_URL``, else ``https://api.snov.io``.
         requests_per_minute: the account's rate limit. Requests are spaced evenly at this
             rate (plus ``pacing_margin``) so no window of any length holds more than its share.
         timeout: seconds for one HTTP exchange, or an ``aiohttp.ClientTimeout``.
@@ -93,16 +98,23 @@ class SnovClient:
         resend_unknown: resend inputs whose earlier start has an unknown outcome (risking a
             double charge) instead of reporting them.
 
+    The environment: ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and ``SNOV_BASE_URL`` fill
+    the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
+    session honours ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY``.
+
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
     """
+
+    #: True for a `with_options` copy, whose close() leaves the original's session open.
+    _is_copy: bool = False
 
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         session: aiohttp.ClientSession | None = None,
@@ -120,7 +132,10 @@ class SnovClient:
         cache_ttl: float = DEFAULT_CACHE_TTL,
         resend_unknown: bool = False,
     ) -> None:
+        setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
+        if base_url is None:
+            base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
         if client_secret is None:
             client_secret = os.environ.get(ENV_CLIENT_SECRET)
         if not client_id or not isinstance(client_id, str):
@@ -277,6 +292,40 @@ class SnovClient:
         state = "closed" if self.closed else "open"
         return f"<SnovClient {self.base_url} client_id={shown} {state}>"
 
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+    ) -> SnovClient:
+        """A copy of this client whose single calls use other options, as in openai-python::
+
+            await snov.with_options(timeout=5, max_retries=0).account.balance()
+
+        The copy shares the session, the token, the pacer (so the rate limit holds across
+        both), the counters and the task runner (bulk calls keep the runner's own options).
+        Closing the copy closes nothing; the original owns the session.
+
+        Args:
+            timeout: seconds (or an ``aiohttp.ClientTimeout``) for each HTTP exchange.
+            max_retries: retries after the first attempt (0: none).
+        """
+        retry = None
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                raise ConfigurationError(
+                    f"max_retries must be an integer >= 0, got {max_retries!r}",
+                    field="max_retries",
+                )
+            retry = attrs.evolve(self._http.retry, max_attempts=max_retries + 1)
+        clone = copy.copy(self)
+        clone._http = self._http.with_options(timeout=timeout, retry=retry)
+        clone._is_copy = True
+        for name, value in vars(self).items():
+            if isinstance(value, Resource):
+                setattr(clone, name, type(value)(clone._http, self._runner))
+        return clone
+
     # Lifecycle ---------------------------------------------------------------------------
 
     async def open(self) -> None:
@@ -285,6 +334,8 @@ class SnovClient:
 
     async def close(self) -> None:
         """Close the session the client made (a borrowed one stays open). Idempotent."""
+        if self._is_copy:
+            return  # a with_options() copy: the original owns everything
         await self._runner.aclose()
         await self._http.close()
         if self._redis_tokens is not None:

@@ -8,6 +8,7 @@ about resources or models.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import logging
 import time
@@ -27,6 +28,7 @@ from ._version import __version__
 from .errors import (
     AuthenticationError,
     ClientStateError,
+    ConfigurationError,
     NotFoundError,
     RateLimitError,
     SnovError,
@@ -34,9 +36,31 @@ from .errors import (
     ValidationError,
 )
 
-__all__ = ["HTTPCore", "RequestStats"]
+__all__ = ["HTTPCore", "RequestStats", "as_client_timeout"]
 
 logger = logging.getLogger("snov_async")
+
+
+#: A per-call ``timeout=`` of the request being sent (see ``request(timeout=...)``).
+_CALL_TIMEOUT: contextvars.ContextVar[aiohttp.ClientTimeout | None] = contextvars.ContextVar(
+    "snov_async_call_timeout", default=None
+)
+
+
+def as_client_timeout(
+    value: float | aiohttp.ClientTimeout, field: str = "timeout"
+) -> aiohttp.ClientTimeout:
+    """``value`` (seconds, or an ``aiohttp.ClientTimeout``) as a ``ClientTimeout``; a
+    `ConfigurationError` for anything else, before any request."""
+    if isinstance(value, aiohttp.ClientTimeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(
+            f"{field} must be a positive number of seconds or an aiohttp.ClientTimeout, "
+            f"got {value!r}",
+            field=field,
+        )
+    return aiohttp.ClientTimeout(total=float(value))
 
 
 class _TokenUnavailable(Exception):
@@ -108,7 +132,8 @@ class HTTPCore:
         if self._state is _State.CLOSED:
             raise ClientStateError("the client is closed; make a new SnovClient")
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            # trust_env: HTTP(S)_PROXY / NO_PROXY and ~/.netrc apply, as in httpx and requests.
+            self._session = aiohttp.ClientSession(timeout=self.timeout, trust_env=True)
         self._state = _State.OPEN
 
     async def close(self) -> None:
@@ -145,6 +170,8 @@ class HTTPCore:
         kind: CallKind | None = None,
         auth: bool = True,
         slot: Slot | None = None,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """Send one operation and return its decoded JSON, or raise a `SnovError`.
 
@@ -156,13 +183,33 @@ class HTTPCore:
         decides what to send only once it holds a slot). The first request that leaves — this
         one, or a token request it needs first — spends it; anything after it waits in the
         pacer as usual.
+
+        ``timeout`` (seconds or an ``aiohttp.ClientTimeout``) replaces the client's timeout
+        for each attempt of this call; ``retry`` replaces its `RetryPolicy`.
         """
+        if timeout is not None:
+            reset_timeout = _CALL_TIMEOUT.set(as_client_timeout(timeout))
+            try:
+                return await self.request(
+                    method,
+                    path,
+                    params=params,
+                    form=form,
+                    json=json,
+                    kind=kind,
+                    auth=auth,
+                    slot=slot,
+                    retry=retry,
+                )
+            finally:
+                _CALL_TIMEOUT.reset(reset_timeout)
         if self._state is not _State.OPEN:
             await self.open()
         method = method.upper()
         if kind is None:
             kind = CallKind.IDEMPOTENT if method == "GET" else CallKind.UNSAFE
-        delays = self.retry.delays()
+        policy = self.retry if retry is None else retry
+        delays = policy.delays()
         attempt = 1
         while True:
             try:
@@ -180,9 +227,9 @@ class HTTPCore:
                 # Nothing was sent for this call; the token request already retried.
                 raise failure.error from failure.error.__cause__
             except SnovError as err:
-                if attempt >= self.retry.max_attempts or not self.retry.should_retry(kind, err):
-                    if self.retry.outcome_unknown(kind, err):
-                        raise self.retry.as_outcome_unknown(err) from err
+                if attempt >= policy.max_attempts or not policy.should_retry(kind, err):
+                    if policy.outcome_unknown(kind, err):
+                        raise policy.as_outcome_unknown(err) from err
                     raise
                 delay = next(delays)
                 if isinstance(err, RateLimitError):
@@ -262,7 +309,7 @@ class HTTPCore:
                 data=body,
                 json=json,
                 headers=headers,
-                timeout=self.timeout,
+                timeout=_CALL_TIMEOUT.get() or self.timeout,
                 allow_redirects=False,
             ) as resp:
                 status = resp.status
@@ -295,6 +342,20 @@ class HTTPCore:
             status, resp_headers, raw, method=method, path=path, now=time.time()
         )
 
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> HTTPCore:
+        """This core with other defaults for ``timeout`` and ``retry``; the session, tokens,
+        pacer and counters stay shared (see `SnovClient.with_options`)."""
+        return _OptionsCore(
+            self,
+            timeout=None if timeout is None else as_client_timeout(timeout),
+            retry=retry,
+        )
+
     async def _fetch_token(self, slot: Slot | None = None) -> tuple[str, float | None]:
         form = {
             "grant_type": "client_credentials",
@@ -314,3 +375,74 @@ class HTTPCore:
                 messages=exc.messages,
             ) from exc
         return _sansio.parse_token(payload, method="POST", path=TOKEN_PATH)
+
+
+class _OptionsCore(HTTPCore):
+    """A view of an `HTTPCore` whose requests default to other options.
+
+    Everything but ``request`` (and the lifecycle, which belongs to the original) is the
+    original's: one session, one token, one pacer, one set of counters.
+    """
+
+    def __init__(
+        self,
+        core: HTTPCore,
+        *,
+        timeout: aiohttp.ClientTimeout | None,
+        retry: RetryPolicy | None,
+    ) -> None:
+        # No super().__init__(): every other attribute is read from ``core``.
+        self._core = core
+        self._call_timeout = timeout
+        self._call_retry = retry
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._core, name)
+
+    def __repr__(self) -> str:
+        return f"<HTTPCore view of {self._core.base_url}>"
+
+    async def open(self) -> None:
+        await self._core.open()
+
+    async def close(self) -> None:
+        """The original owns the session: closing a view closes nothing."""
+
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> HTTPCore:
+        return _OptionsCore(
+            self._core,
+            timeout=self._call_timeout if timeout is None else as_client_timeout(timeout),
+            retry=self._call_retry if retry is None else retry,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        form: Mapping[str, Any] | None = None,
+        json: Any = None,
+        kind: CallKind | None = None,
+        auth: bool = True,
+        slot: Slot | None = None,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Any:
+        return await self._core.request(
+            method,
+            path,
+            params=params,
+            form=form,
+            json=json,
+            kind=kind,
+            auth=auth,
+            slot=slot,
+            timeout=self._call_timeout if timeout is None else timeout,
+            retry=self._call_retry if retry is None else retry,
+        )

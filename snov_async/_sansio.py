@@ -32,6 +32,7 @@ __all__ = [
     "parse_retry_after",
     "parse_token",
     "read_task_hash",
+    "with_response",
 ]
 
 _CREDITS_RE = re.compile(r"not[ _]enough[ _](credits|points|balance)|insufficient", re.I)
@@ -262,12 +263,15 @@ def decode_response(
                 format_problem = "the server answered with truncated or invalid JSON"
     if not 200 <= status < 300:
         detail = payload if format_problem is None else format_problem
-        raise error_for(status, detail, method=method, path=path, retry_after=retry_after)
+        err = error_for(status, detail, method=method, path=path, retry_after=retry_after)
+        raise with_response(err, headers, payload, body)
     if format_problem is not None:
-        raise errors.ResponseFormatError(format_problem, status=status, method=method, path=path)
+        err = errors.ResponseFormatError(format_problem, status=status, method=method, path=path)
+        raise with_response(err, headers, payload, body)
     if isinstance(payload, Mapping):
         if payload.get("success") is False:
-            raise error_for(status, payload, method=method, path=path)
+            err = error_for(status, payload, method=method, path=path)
+            raise with_response(err, headers, payload, body)
         errs = payload.get("errors")
         if (
             isinstance(errs, Mapping)
@@ -275,8 +279,45 @@ def decode_response(
             and errs["code"] >= 400
             and "data" not in payload
         ):
-            raise error_for(int(errs["code"]), payload, method=method, path=path)
+            err = error_for(int(errs["code"]), payload, method=method, path=path)
+            raise with_response(err, headers, payload, body)
     return payload
+
+
+#: Headers that may carry the request id, in the order they are tried.
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
+#: Header and body keys whose values are never kept on an error.
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+_SECRET_KEYS = frozenset({"access_token", "refresh_token", "client_secret", "token", "password"})
+#: Bodies kept on errors are cut at this many characters.
+MAX_ERROR_BODY = 4000
+
+
+def _redact_body(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: "[redacted]" if str(k).lower() in _SECRET_KEYS else _redact_body(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_body(v) for v in value]
+    return value
+
+
+def with_response(
+    err: errors.SnovError, headers: Mapping[str, str], payload: Any, raw: bytes
+) -> errors.SnovError:
+    """Attach the answer to ``err``: ``body`` (JSON, else text), ``headers`` and
+    ``request_id``, with secret headers and secret-looking body fields redacted."""
+    kept = {k: "[redacted]" if k.lower() in _SECRET_HEADERS else str(v) for k, v in headers.items()}
+    err.headers = kept
+    lowered = {k.lower(): v for k, v in kept.items()}
+    err.request_id = next((lowered[h] for h in _REQUEST_ID_HEADERS if lowered.get(h)), None)
+    if payload is not None:
+        err.body = _redact_body(payload)
+    elif raw.strip():
+        err.body = raw.decode("utf-8", "replace")[:MAX_ERROR_BODY]
+    return err
 
 
 def parse_token(payload: Any, *, method: str, path: str) -> tuple[str, float | None]:

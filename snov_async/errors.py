@@ -24,7 +24,10 @@ The tree::
 Every error carries the HTTP ``status`` (``None`` when there was no HTTP answer), the
 ``method`` and ``path`` of the operation (never a query string, body or header, so no secret
 can leak through them) and ``messages``: the server's own messages, parsed from whichever of
-Snov.io's three error envelopes it used.
+Snov.io's three error envelopes it used. Errors made from an HTTP answer also keep that
+answer, as openai-python and httpx errors do: ``body`` (the decoded JSON, or the text, cut at
+4,000 characters), ``headers`` and ``request_id`` (from ``X-Request-Id`` and its kin), with
+secrets redacted; all three are ``None`` when no answer was read.
 """
 
 from __future__ import annotations
@@ -58,7 +61,14 @@ class SnovError(Exception):
         path: the path template or path of the operation, e.g. ``"/v1/get-balance"``.
         messages: the server's own error messages, in the order it sent them.
         field: for validation errors, the name of the offending field when known.
+        body: the answer's decoded JSON body (or its text), when the error came from one.
+        headers: the answer's headers, when the error came from one.
+        request_id: the server's request id (``X-Request-Id`` and kin), when it sent one.
     """
+
+    body: object = None
+    headers: dict[str, str] | None = None
+    request_id: str | None = None
 
     def __init__(
         self,

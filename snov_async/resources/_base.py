@@ -49,9 +49,10 @@ class Resource:
         form: Mapping[str, Any] | None = None,
         json: Any = None,
         kind: CallKind | None = None,
+        timeout: float | None = None,
     ) -> Any:
         return await self._http.request(
-            method, path, params=params, form=form, json=json, kind=kind
+            method, path, params=params, form=form, json=json, kind=kind, timeout=timeout
         )
 
     async def _call(
@@ -65,9 +66,12 @@ class Resource:
         form: Mapping[str, Any] | None = None,
         json: Any = None,
         kind: CallKind | None = None,
+        timeout: float | None = None,
     ) -> T:
         """Send the operation and structure ``payload[key]`` (or the payload) into ``model``."""
-        payload = await self._request(method, path, params=params, form=form, json=json, kind=kind)
+        payload = await self._request(
+            method, path, params=params, form=form, json=json, kind=kind, timeout=timeout
+        )
         data = payload
         if key is not None:
             if not isinstance(payload, Mapping) or key not in payload:
@@ -86,9 +90,17 @@ class Resource:
         clean = [spec.prepare(item) for item in items]
         return task_start(await self._http.send(spec.start_call(clean, webhook_url)))
 
-    async def _task_result(self, spec: BatchSpec[Any, Any], model: type[T], task_hash: str) -> T:
+    async def _task_result(
+        self,
+        spec: BatchSpec[Any, Any],
+        model: type[T],
+        task_hash: str,
+        timeout: float | None = None,
+    ) -> T:
         """The low-level result of a task, as it stands."""
         if not isinstance(task_hash, str) or not task_hash.strip():
             raise ValidationError("task_hash is required", field="task_hash")
         call = spec.result_call(task_hash.strip())
-        return await self._call(model, call.method, call.path, key=None, params=call.params)
+        return await self._call(
+            model, call.method, call.path, key=None, params=call.params, timeout=timeout
+        )

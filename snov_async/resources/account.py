@@ -13,10 +13,10 @@ class AccountResource(Resource):
 
     __slots__ = ()
 
-    async def balance(self) -> Balance:
+    async def balance(self, *, timeout: float | None = None) -> Balance:
         """The credit balance and plan counters.
 
         ``GET /v1/get-balance`` (reference line 3692). Free: costs no credits, but like every
         call it uses one request of the 60-per-minute budget.
         """
-        return await self._call(Balance, "GET", "/v1/get-balance")
+        return await self._call(Balance, "GET", "/v1/get-balance", timeout=timeout)

@@ -60,6 +60,7 @@ class AnalyticsResource(Resource):
         sender_emails: Sequence[int] = (),
         sender_linkedins: Sequence[int] = (),
         owners: Sequence[str] = (),
+        timeout: float | None = None,
     ) -> CampaignAnalytics:
         """Counters and rates of campaigns in a period (all active campaigns by default).
         ``GET /v2/statistics/campaign-analytics`` (reference line 2692). Free."""
@@ -75,19 +76,34 @@ class AnalyticsResource(Resource):
             "campaign_owner": _ids(owners, "owners"),
         }
         return await self._call(
-            CampaignAnalytics, "GET", "/v2/statistics/campaign-analytics", key=None, params=params
+            CampaignAnalytics,
+            "GET",
+            "/v2/statistics/campaign-analytics",
+            key=None,
+            params=params,
+            timeout=timeout,
         )
 
-    async def progress(self, campaign_id: int) -> CampaignProgress:
+    async def progress(self, campaign_id: int, *, timeout: float | None = None) -> CampaignProgress:
         """Status, unfinished recipients and progress of a campaign.
         ``GET /v2/campaigns/{id}/progress`` (reference line 2843). Free."""
         _validate.integer(campaign_id, "campaign_id", 1)
         return await self._call(
-            CampaignProgress, "GET", f"/v2/campaigns/{campaign_id}/progress", key=None
+            CampaignProgress,
+            "GET",
+            f"/v2/campaigns/{campaign_id}/progress",
+            key=None,
+            timeout=timeout,
         )
 
     async def recipients_activity(
-        self, campaign_id: int, date_from: Any, date_to: Any, *, page_size: int = 1000
+        self,
+        campaign_id: int,
+        date_from: Any,
+        date_to: Any,
+        *,
+        page_size: int = 1000,
+        timeout: float | None = None,
     ) -> AsyncIterator[RecipientActivity]:
         """Every recipient event between two dates (inclusive, UTC). Ranges longer than the
         API's 31 days are split into windows, and each window is paged (``offset``/``limit``
@@ -108,7 +124,7 @@ class AnalyticsResource(Resource):
                     "offset": offset,
                     "limit": page_size,
                 }
-                payload = await self._request("GET", path, params=params)
+                payload = await self._request("GET", path, params=params, timeout=timeout)
                 rows = payload.get("data") if isinstance(payload, dict) else None
                 if not isinstance(rows, list):
                     raise ResponseFormatError("recipients-activity answered without data")
@@ -151,14 +167,19 @@ class AnalyticsResource(Resource):
         """Every email reply. ``GET /v1/get-emails-replies`` (reference line 3196). Free."""
         return self._v1_pages("/v1/get-emails-replies", campaign_id, EmailEvent)
 
-    async def all_replies(self, campaign_id: int) -> AsyncIterator[Reply]:
+    async def all_replies(
+        self, campaign_id: int, *, timeout: float | None = None
+    ) -> AsyncIterator[Reply]:
         """Every reply, email and LinkedIn, paged by ``offset`` until an empty page.
         ``GET /v2/campaigns/{id}/all-replies`` (reference line 3111). Free."""
         _validate.integer(campaign_id, "campaign_id", 1)
         offset = 0
         while True:
             payload = await self._request(
-                "GET", f"/v2/campaigns/{campaign_id}/all-replies", params={"offset": offset}
+                "GET",
+                f"/v2/campaigns/{campaign_id}/all-replies",
+                params={"offset": offset},
+                timeout=timeout,
             )
             rows = payload.get("data") if isinstance(payload, dict) else None
             if not isinstance(rows, list):

@@ -42,23 +42,27 @@ class CampaignsResource(Resource):
 
     __slots__ = ()
 
-    async def list(self) -> list[CampaignSummary]:
+    async def list(self, *, timeout: float | None = None) -> list[CampaignSummary]:
         """Every campaign of the user (and of their team, with permission).
 
         ``GET /v1/get-user-campaigns`` (reference line 1380). Free.
         """
-        return await self._call(list[CampaignSummary], "GET", "/v1/get-user-campaigns", key=None)
+        return await self._call(
+            list[CampaignSummary], "GET", "/v1/get-user-campaigns", key=None, timeout=timeout
+        )
 
-    async def create(self, campaign: CampaignCreate) -> Campaign:
+    async def create(self, campaign: CampaignCreate, *, timeout: float | None = None) -> Campaign:
         """Create a campaign (status ``new``) from a checked `CampaignCreate`.
 
         ``POST /v2/campaigns/create`` (reference line 1415).
         """
-        return await self._call(Campaign, "POST", "/v2/campaigns/create", json=campaign.to_body())
+        return await self._call(
+            Campaign, "POST", "/v2/campaigns/create", json=campaign.to_body(), timeout=timeout
+        )
 
-    async def get(self, campaign_id: int) -> Campaign:
+    async def get(self, campaign_id: int, *, timeout: float | None = None) -> Campaign:
         """One campaign with its sequence. ``GET /v2/campaigns/{id}`` (reference line 2143)."""
-        return await self._call(Campaign, "GET", _campaign_path(campaign_id))
+        return await self._call(Campaign, "GET", _campaign_path(campaign_id), timeout=timeout)
 
     async def update(
         self,
@@ -80,6 +84,7 @@ class CampaignsResource(Resource):
         provider_matching: bool | Unset = UNSET,
         deals: dict[str, Any] | Unset = UNSET,
         sequence: Sequence | Unset = UNSET,
+        timeout: float | None = None,
     ) -> Campaign:
         """Change only the fields given; nested objects merge. Core fields (``recipients``,
         some ``sending_settings``) are writable only while the campaign is ``new``, and a
@@ -120,44 +125,50 @@ class CampaignsResource(Resource):
             check_deals(body["deals"])
         if "sequence" in body:
             body["sequence"] = body["sequence"].to_body()
-        return await self._call(Campaign, "PATCH", path, json=body)
+        return await self._call(Campaign, "PATCH", path, json=body, timeout=timeout)
 
-    async def action(self, campaign_id: int, action: CampaignAction | str) -> None:
+    async def action(
+        self, campaign_id: int, action: CampaignAction | str, *, timeout: float | None = None
+    ) -> None:
         """Move a campaign: ``start``, ``pause``, ``resume``, ``complete`` or ``archived``.
         A move the campaign's status does not allow raises `ValidationError` with the server's
         reason. ``POST /v2/campaigns/{id}/action`` (reference line 2383). Free."""
         value = getattr(action, "value", action)
         _validate.one_of(value, "action", [a.value for a in CampaignAction])
-        await self._request("POST", f"{_campaign_path(campaign_id)}/action", json={"action": value})
+        await self._request(
+            "POST", f"{_campaign_path(campaign_id)}/action", json={"action": value}, timeout=timeout
+        )
 
-    async def start(self, campaign_id: int) -> None:
+    async def start(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``start``."""
-        await self.action(campaign_id, CampaignAction.START)
+        await self.action(campaign_id, CampaignAction.START, timeout=timeout)
 
-    async def pause(self, campaign_id: int) -> None:
+    async def pause(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``pause``."""
-        await self.action(campaign_id, CampaignAction.PAUSE)
+        await self.action(campaign_id, CampaignAction.PAUSE, timeout=timeout)
 
-    async def resume(self, campaign_id: int) -> None:
+    async def resume(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``resume``."""
-        await self.action(campaign_id, CampaignAction.RESUME)
+        await self.action(campaign_id, CampaignAction.RESUME, timeout=timeout)
 
-    async def complete(self, campaign_id: int) -> None:
+    async def complete(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``complete``."""
-        await self.action(campaign_id, CampaignAction.COMPLETE)
+        await self.action(campaign_id, CampaignAction.COMPLETE, timeout=timeout)
 
-    async def archive(self, campaign_id: int) -> None:
+    async def archive(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``archived``."""
-        await self.action(campaign_id, CampaignAction.ARCHIVED)
+        await self.action(campaign_id, CampaignAction.ARCHIVED, timeout=timeout)
 
-    async def delete(self, campaign_id: int) -> None:
+    async def delete(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """Delete a campaign (only ``new``, ``completed`` or ``archived`` ones).
         ``DELETE /v2/campaigns/{id}`` (reference line 2395)."""
-        await self._request("DELETE", _campaign_path(campaign_id))
+        await self._request("DELETE", _campaign_path(campaign_id), timeout=timeout)
 
-    async def schedules(self) -> builtins.list[Schedule]:
+    async def schedules(self, *, timeout: float | None = None) -> builtins.list[Schedule]:
         """The sending schedules. ``GET /v2/campaigns/schedules`` (reference line 2407). Free."""
-        return await self._call(builtins.list[Schedule], "GET", "/v2/campaigns/schedules")
+        return await self._call(
+            builtins.list[Schedule], "GET", "/v2/campaigns/schedules", timeout=timeout
+        )
 
     async def create_content(
         self,
@@ -169,6 +180,7 @@ class CampaignsResource(Resource):
         body: str,
         plain_text: bool = False,
         usage: str = "active",
+        timeout: float | None = None,
     ) -> ContentBlock:
         """Write (or overwrite) content block ``content_id`` of an email step; only while the
         campaign is new, paused or scheduled. ``POST .../content/create`` (line 2474). Free."""
@@ -189,15 +201,24 @@ class CampaignsResource(Resource):
             "POST",
             _content_path(campaign_id, step_id),
             json=payload,
-            kind=CallKind.IDEMPOTENT,  # overwriting the same block again is harmless
+            kind=CallKind.IDEMPOTENT,  # overwriting the same block again is harmless,
+            timeout=timeout,
         )
 
     async def get_content(
-        self, campaign_id: int, step_id: int | str, content_id: int
+        self,
+        campaign_id: int,
+        step_id: int | str,
+        content_id: int,
+        *,
+        timeout: float | None = None,
     ) -> ContentBlock:
         """A content block. ``GET .../content/{content_id}`` (reference line 2502). Free."""
         return await self._call(
-            ContentBlock, "GET", _content_path(campaign_id, step_id, content_id)
+            ContentBlock,
+            "GET",
+            _content_path(campaign_id, step_id, content_id),
+            timeout=timeout,
         )
 
     async def update_content(
@@ -210,6 +231,7 @@ class CampaignsResource(Resource):
         body: str | Unset = UNSET,
         plain_text: bool | Unset = UNSET,
         usage: str | Unset = UNSET,
+        timeout: float | None = None,
     ) -> ContentBlock:
         """Change some fields of a content block (at least one).
         ``PATCH .../content/{content_id}`` (reference line 2524). Free."""
@@ -218,10 +240,18 @@ class CampaignsResource(Resource):
         if "usage" in given:
             _validate.one_of(given["usage"], "usage", ("active", "pause"))
         return await self._call(
-            ContentBlock, "PATCH", _content_path(campaign_id, step_id, content_id), json=given
+            ContentBlock,
+            "PATCH",
+            _content_path(campaign_id, step_id, content_id),
+            json=given,
+            timeout=timeout,
         )
 
-    async def delete_content(self, campaign_id: int, step_id: int | str, content_id: int) -> None:
+    async def delete_content(
+        self, campaign_id: int, step_id: int | str, content_id: int, *, timeout: float | None = None
+    ) -> None:
         """Remove a content block (never the last one of a step).
         ``DELETE .../content/{content_id}`` (reference line 2552). Free."""
-        await self._request("DELETE", _content_path(campaign_id, step_id, content_id))
+        await self._request(
+            "DELETE", _content_path(campaign_id, step_id, content_id), timeout=timeout
+        )

@@ -284,13 +284,17 @@ class DomainSearchResource(Resource):
             if not cursor or not page.emails:
                 return
 
-    async def emails_count(self, domain: str) -> DomainEmailsCount:
+    async def emails_count(self, domain: str, *, timeout: float | None = None) -> DomainEmailsCount:
         """How many emails Snov.io has for ``domain`` (0 for webmail). Free.
 
         ``POST /v1/get-domain-emails-count`` (reference line 317).
         """
         clean = _normalize.domain(domain)
         payload = await self._request(
-            "POST", "/v1/get-domain-emails-count", form={"domain": clean}, kind=CallKind.IDEMPOTENT
+            "POST",
+            "/v1/get-domain-emails-count",
+            form={"domain": clean},
+            kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
         return structure(payload, DomainEmailsCount)

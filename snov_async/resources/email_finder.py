@@ -202,10 +202,14 @@ class EmailFinderResource(Resource):
         """
         return await self._start_task(self.find_spec, rows, "rows", webhook_url)
 
-    async def find_emails_result(self, task_hash: str) -> EmailSearchResult:
+    async def find_emails_result(
+        self, task_hash: str, *, timeout: float | None = None
+    ) -> EmailSearchResult:
         """The search's answer as it stands (``in_progress``, ``completed`` or
         ``not_enough_credits``). ``GET /v2/emails-by-domain-by-name/result`` (line 362)."""
-        return await self._task_result(self.find_spec, EmailSearchResult, task_hash)
+        return await self._task_result(
+            self.find_spec, EmailSearchResult, task_hash, timeout=timeout
+        )
 
     async def company_domains(
         self,
@@ -237,7 +241,11 @@ class EmailFinderResource(Resource):
         """
         return await self._start_task(self.domain_spec, names, "names", webhook_url)
 
-    async def company_domains_result(self, task_hash: str) -> CompanyDomainResult:
+    async def company_domains_result(
+        self, task_hash: str, *, timeout: float | None = None
+    ) -> CompanyDomainResult:
         """The lookup's answer as it stands. ``GET /v2/company-domain-by-name/result``
         (reference line 446)."""
-        return await self._task_result(self.domain_spec, CompanyDomainResult, task_hash)
+        return await self._task_result(
+            self.domain_spec, CompanyDomainResult, task_hash, timeout=timeout
+        )

@@ -113,12 +113,18 @@ class EnrichmentResource(Resource):
         """
         return await self._start_task(self.li_spec, urls, "urls", webhook_url)
 
-    async def linkedin_profiles_result(self, task_hash: str) -> LinkedInProfilesResult:
+    async def linkedin_profiles_result(
+        self, task_hash: str, *, timeout: float | None = None
+    ) -> LinkedInProfilesResult:
         """The lookup's answer as it stands. ``GET /v2/li-profiles-by-urls/result``
         (reference line 500)."""
-        return await self._task_result(self.li_spec, LinkedInProfilesResult, task_hash)
+        return await self._task_result(
+            self.li_spec, LinkedInProfilesResult, task_hash, timeout=timeout
+        )
 
-    async def profile_by_email(self, email: str) -> EmailProfile | None:
+    async def profile_by_email(
+        self, email: str, *, timeout: float | None = None
+    ) -> EmailProfile | None:
         """Everything Snov.io knows of an email's owner, or ``None`` when it knows nothing
         (which costs nothing).
 
@@ -127,7 +133,9 @@ class EnrichmentResource(Resource):
         clean = _normalize.email(email)
         try:
             # Paid per answer: like every paid call it is not resent once it may have arrived.
-            payload = await self._request("POST", "/v1/get-profile-by-email", form={"email": clean})
+            payload = await self._request(
+                "POST", "/v1/get-profile-by-email", form={"email": clean}, timeout=timeout
+            )
         except NotFoundError:
             return None
         return structure(payload, EmailProfile)

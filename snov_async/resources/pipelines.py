@@ -16,14 +16,16 @@ class PipelinesResource(Resource):
 
     __slots__ = ()
 
-    async def list(self) -> list[Pipeline]:
+    async def list(self, *, timeout: float | None = None) -> list[Pipeline]:
         """Every pipeline, with its deal count and value.
         ``GET /v2/pipelines`` (reference line 3631). Free."""
-        return await self._call(list[Pipeline], "GET", "/v2/pipelines")
+        return await self._call(list[Pipeline], "GET", "/v2/pipelines", timeout=timeout)
 
-    async def stages(self, pipeline_id: int) -> builtins.list[Stage]:
+    async def stages(
+        self, pipeline_id: int, *, timeout: float | None = None
+    ) -> builtins.list[Stage]:
         """The stages of a pipeline, in order.
         ``GET /v2/pipelines/{pipeline_id}/stages`` (reference line 3660). Free."""
         _validate.integer(pipeline_id, "pipeline_id", 1)
         path = f"/v2/pipelines/{pipeline_id}/stages"
-        return await self._call(builtins.list[Stage], "GET", path)
+        return await self._call(builtins.list[Stage], "GET", path, timeout=timeout)

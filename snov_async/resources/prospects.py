@@ -48,6 +48,7 @@ class ProspectsResource(Resource):
         custom_fields: Mapping[str, str] | None = None,
         update_contact: bool = False,
         create_duplicates: bool = False,
+        timeout: float | None = None,
     ) -> ProspectAdded:
         """Add a prospect to a list, by email or LinkedIn URL (one of them is required).
         ``update_contact`` and ``create_duplicates`` cannot both be true.
@@ -83,10 +84,15 @@ class ProspectsResource(Resource):
             "createDuplicates": create_duplicates or None,
         }
         return await self._call(
-            ProspectAdded, "POST", "/v1/add-prospect-to-list", key=None, form=form
+            ProspectAdded,
+            "POST",
+            "/v1/add-prospect-to-list",
+            key=None,
+            form=form,
+            timeout=timeout,
         )
 
-    async def get(self, prospect_id: str) -> Prospect:
+    async def get(self, prospect_id: str, *, timeout: float | None = None) -> Prospect:
         """A prospect by id. ``POST /v1/get-prospect-by-id`` (reference line 3271). Free."""
         if not isinstance(prospect_id, str) or not prospect_id.strip():
             raise ValidationError("prospect_id is required", field="id")
@@ -96,9 +102,12 @@ class ProspectsResource(Resource):
             "/v1/get-prospect-by-id",
             form={"id": prospect_id},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
 
-    async def find_by_email(self, email: str) -> builtins.list[Prospect]:
+    async def find_by_email(
+        self, email: str, *, timeout: float | None = None
+    ) -> builtins.list[Prospect]:
         """Every prospect with this email. ``POST /v1/get-prospects-by-email`` (line 3362)."""
         return await self._call(
             builtins.list[Prospect],
@@ -106,22 +115,36 @@ class ProspectsResource(Resource):
             "/v1/get-prospects-by-email",
             form={"email": _normalize.email(email)},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
 
-    async def custom_fields(self) -> builtins.list[CustomField]:
+    async def custom_fields(self, *, timeout: float | None = None) -> builtins.list[CustomField]:
         """Your custom prospect fields. ``GET /v1/prospect-custom-fields`` (line 3455). Free."""
         return await self._call(
-            builtins.list[CustomField], "GET", "/v1/prospect-custom-fields", key=None
+            builtins.list[CustomField],
+            "GET",
+            "/v1/prospect-custom-fields",
+            key=None,
+            timeout=timeout,
         )
 
-    async def lists(self) -> builtins.list[ProspectListInfo]:
+    async def lists(self, *, timeout: float | None = None) -> builtins.list[ProspectListInfo]:
         """Your prospect lists. ``GET /v1/get-user-lists`` (reference line 3485). Free."""
         return await self._call(
-            builtins.list[ProspectListInfo], "GET", "/v1/get-user-lists", key=None
+            builtins.list[ProspectListInfo],
+            "GET",
+            "/v1/get-user-lists",
+            key=None,
+            timeout=timeout,
         )
 
     async def list_page(
-        self, list_id: int, page: int = 1, *, per_page: int = 100
+        self,
+        list_id: int,
+        page: int = 1,
+        *,
+        per_page: int = 100,
+        timeout: float | None = None,
     ) -> ProspectListPage:
         """One page of a list's prospects, newest first (``per_page`` <= 5000).
         ``POST /v1/prospect-list`` (reference line 3543). Free."""
@@ -135,6 +158,7 @@ class ProspectsResource(Resource):
             key=None,
             form={"listId": list_id, "page": page, "perPage": per_page},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
 
     async def iter_list(
@@ -150,10 +174,10 @@ class ProspectsResource(Resource):
                 return
             page += 1
 
-    async def create_list(self, name: str) -> int:
+    async def create_list(self, name: str, *, timeout: float | None = None) -> int:
         """Create a prospect list; returns its id. ``POST /v1/lists`` (line 3616). Free."""
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("name is required", field="name")
-        payload = await self._request("POST", "/v1/lists", form={"name": name})
+        payload = await self._request("POST", "/v1/lists", form={"name": name}, timeout=timeout)
         first = payload[0] if isinstance(payload, builtins.list) and payload else payload
         return int(first["data"]["id"])

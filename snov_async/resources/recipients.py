@@ -20,7 +20,9 @@ class RecipientsResource(Resource):
 
     __slots__ = ()
 
-    async def check(self, campaign_id: int, emails: Sequence[str]) -> list[RecipientCheck]:
+    async def check(
+        self, campaign_id: int, emails: Sequence[str], *, timeout: float | None = None
+    ) -> list[RecipientCheck]:
         """Whether each email is a recipient of the campaign, and its status: 1 to 100 unique
         emails of at most 100 characters. ``GET /v2/campaigns/{id}/recipient`` (line 2567).
         Free."""
@@ -37,9 +39,12 @@ class RecipientsResource(Resource):
             "GET",
             f"/v2/campaigns/{campaign_id}/recipient",
             params={"emails": [e.strip() for e in emails]},
+            timeout=timeout,
         )
 
-    async def change_status(self, campaign_id: int, email: str, status: str) -> None:
+    async def change_status(
+        self, campaign_id: int, email: str, status: str, *, timeout: float | None = None
+    ) -> None:
         """Set a recipient's status to ``Active``, ``Paused`` or ``Unsubscribed`` (not for
         finished or moved ones). ``POST /v1/change-recipient-status`` (line 2622). Free."""
         _validate.integer(campaign_id, "campaign_id", 1)
@@ -49,9 +54,12 @@ class RecipientsResource(Resource):
             "/v1/change-recipient-status",
             form={"email": _normalize.email(email), "campaign_id": campaign_id, "status": status},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
 
-    async def finished(self, campaign_id: int) -> list[FinishedProspect]:
+    async def finished(
+        self, campaign_id: int, *, timeout: float | None = None
+    ) -> list[FinishedProspect]:
         """Prospects who finished the campaign. ``GET /v1/prospect-finished`` (line 2633)."""
         _validate.integer(campaign_id, "campaign_id", 1)
         return await self._call(
@@ -60,9 +68,12 @@ class RecipientsResource(Resource):
             "/v1/prospect-finished",
             key=None,
             params={"campaignId": campaign_id},
+            timeout=timeout,
         )
 
-    async def add_to_do_not_email(self, list_id: int, items: Sequence[str]) -> list[str]:
+    async def add_to_do_not_email(
+        self, list_id: int, items: Sequence[str], *, timeout: float | None = None
+    ) -> list[str]:
         """Add emails or domains to a do-not-email list; returns those that were already in
         it. ``POST /v1/do-not-email-list`` (reference line 2654). Free."""
         _validate.integer(list_id, "list_id", 1)
@@ -80,10 +91,11 @@ class RecipientsResource(Resource):
             "/v1/do-not-email-list",
             form={"items": clean, "listId": list_id},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
         first = payload[0] if isinstance(payload, list) and payload else payload
         return list(first.get("data", {}).get("duplicates", [])) if isinstance(first, dict) else []
 
-    async def do_not_email_lists(self) -> list[DoNotEmailList]:
+    async def do_not_email_lists(self, *, timeout: float | None = None) -> list[DoNotEmailList]:
         """Every do-not-email list. ``GET /v2/blacklists`` (reference line 2670). Free."""
-        return await self._call(list[DoNotEmailList], "GET", "/v2/blacklists")
+        return await self._call(list[DoNotEmailList], "GET", "/v2/blacklists", timeout=timeout)

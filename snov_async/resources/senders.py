@@ -34,13 +34,15 @@ class SendersResource(Resource):
 
     __slots__ = ()
 
-    async def create(self, account: SenderAccountCreate) -> SenderAccount:
+    async def create(
+        self, account: SenderAccountCreate, *, timeout: float | None = None
+    ) -> SenderAccount:
         """Connect a new SMTP/IMAP sender account; its connection check runs asynchronously
         (see `check_status`). The body is checked when `SenderAccountCreate` is made.
 
         ``POST /v2/sender-accounts/emails`` (reference line 851). Free.
         """
-        return await self._call(SenderAccount, "POST", PATH, json=to_body(account))
+        return await self._call(SenderAccount, "POST", PATH, json=to_body(account), timeout=timeout)
 
     async def update(
         self,
@@ -61,6 +63,7 @@ class SendersResource(Resource):
         bcc_email: str | Unset | None = UNSET,
         tags: list[str] | Unset | None = UNSET,
         timezone_id: int | Unset = UNSET,
+        timeout: float | None = None,
     ) -> SenderAccount:
         """Change only the fields given. ``None`` clears ``reply_to``, ``signature``,
         ``bcc_email`` and ``tags``; ``tags`` replaces the whole list. New SMTP/IMAP settings
@@ -89,9 +92,13 @@ class SendersResource(Resource):
         given = changed(changes)
         check_sender_fields(_Changes(given))
         body = {k: (None if v is None else to_body(v)) for k, v in given.items()}
-        return await self._call(SenderAccount, "PATCH", f"{PATH}/{sender_id}", json=body)
+        return await self._call(
+            SenderAccount, "PATCH", f"{PATH}/{sender_id}", json=body, timeout=timeout
+        )
 
-    async def check_status(self, sender_account_id: int) -> SenderStatus:
+    async def check_status(
+        self, sender_account_id: int, *, timeout: float | None = None
+    ) -> SenderStatus:
         """The SMTP (and IMAP) connection status of an account, with errors when invalid.
 
         ``GET /v2/sender-accounts/check-sender-status`` (reference line 989). Free.
@@ -102,11 +109,14 @@ class SendersResource(Resource):
             "GET",
             "/v2/sender-accounts/check-sender-status",
             params={"sender_account_id": sender_account_id},
+            timeout=timeout,
         )
 
-    async def list(self) -> list[SenderAccountSummary]:
+    async def list(self, *, timeout: float | None = None) -> list[SenderAccountSummary]:
         """Every connected sender account.
 
         ``GET /v2/sender-accounts/emails`` (reference line 1019). Free.
         """
-        return await self._call(list[SenderAccountSummary], "GET", PATH, kind=CallKind.IDEMPOTENT)
+        return await self._call(
+            list[SenderAccountSummary], "GET", PATH, kind=CallKind.IDEMPOTENT, timeout=timeout
+        )

@@ -100,9 +100,11 @@ class VerificationResource(Resource):
         """
         return await self._start_task(self.spec, emails, "emails", webhook_url)
 
-    async def verify_result(self, task_hash: str) -> VerificationResult:
+    async def verify_result(
+        self, task_hash: str, *, timeout: float | None = None
+    ) -> VerificationResult:
         """The verification task's answer as it stands (``in_progress`` or ``completed``).
 
         ``GET /v2/email-verification/result`` (reference line 767). Free.
         """
-        return await self._task_result(self.spec, VerificationResult, task_hash)
+        return await self._task_result(self.spec, VerificationResult, task_hash, timeout=timeout)

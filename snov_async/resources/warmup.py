@@ -30,14 +30,19 @@ class WarmUpResource(Resource):
 
     __slots__ = ()
 
-    async def create(self, warmup: WarmUpCreate) -> int:
+    async def create(self, warmup: WarmUpCreate, *, timeout: float | None = None) -> int:
         """Create and start a warm-up; returns its id. The body is checked when
         `WarmUpCreate` is made. ``POST /v2/warm-up`` (reference line 1072)."""
-        payload = await self._request("POST", PATH, json=to_body(warmup))
+        payload = await self._request("POST", PATH, json=to_body(warmup), timeout=timeout)
         return int(payload["data"]["id"])
 
     async def page(
-        self, page: int = 1, *, per_page: int = 20, status: WarmUpStatus | str | None = None
+        self,
+        page: int = 1,
+        *,
+        per_page: int = 20,
+        status: WarmUpStatus | str | None = None,
+        timeout: float | None = None,
     ) -> WarmUpPage:
         """One page of warm-ups (``per_page`` 20, 50 or 100), optionally of one status.
 
@@ -48,7 +53,7 @@ class WarmUpResource(Resource):
         if status is not None:
             _validate.one_of(status, "status", LIST_STATUSES)
         params = {"page": page, "per_page": per_page, "status": getattr(status, "value", status)}
-        payload = await self._request("GET", PATH, params=params)
+        payload = await self._request("GET", PATH, params=params, timeout=timeout)
         meta = payload.get("meta") or {}
         return structure({**meta, "items": payload.get("data") or []}, WarmUpPage)
 
@@ -65,10 +70,10 @@ class WarmUpResource(Resource):
                 return
             page += 1
 
-    async def get(self, warmup_id: int) -> WarmUp:
+    async def get(self, warmup_id: int, *, timeout: float | None = None) -> WarmUp:
         """One warm-up. ``GET /v2/warm-up/{id}`` (reference line 1160). Free."""
         _validate.integer(warmup_id, "warmup_id", 1)
-        return await self._call(WarmUp, "GET", f"{PATH}/{warmup_id}")
+        return await self._call(WarmUp, "GET", f"{PATH}/{warmup_id}", timeout=timeout)
 
     async def update(
         self,
@@ -91,6 +96,7 @@ class WarmUpResource(Resource):
         enable_proxy: bool | Unset = UNSET,
         schedule_id: int | Unset = UNSET,
         template_name: str | Unset = UNSET,
+        timeout: float | None = None,
     ) -> int:
         """Change only the fields given (``status``: active, paused, completed or deleted;
         ``from_`` 1-10 here). ``PATCH /v2/warm-up/{id}`` (reference line 1235)."""
@@ -120,13 +126,15 @@ class WarmUpResource(Resource):
                 given["status"], "status", ("active", "paused", "completed", "deleted")
             )
         check_warmup_fields(given, creating=False)
-        payload = await self._request("PATCH", f"{PATH}/{warmup_id}", json=to_body(given))
+        payload = await self._request(
+            "PATCH", f"{PATH}/{warmup_id}", json=to_body(given), timeout=timeout
+        )
         return int(payload["data"]["id"])
 
-    async def delete(self, warmup_id: int) -> int:
+    async def delete(self, warmup_id: int, *, timeout: float | None = None) -> int:
         """Delete a warm-up. ``DELETE /v2/warm-up/{id}`` (reference line 1266)."""
         _validate.integer(warmup_id, "warmup_id", 1)
-        payload = await self._request("DELETE", f"{PATH}/{warmup_id}")
+        payload = await self._request("DELETE", f"{PATH}/{warmup_id}", timeout=timeout)
         return int(payload["data"]["id"])
 
     async def statistics(
@@ -136,6 +144,7 @@ class WarmUpResource(Resource):
         period: str | None = None,
         date_from: Any = None,
         date_to: Any = None,
+        timeout: float | None = None,
     ) -> WarmUpStatistics:
         """Daily, per-provider and overall statistics for ``period`` (``two_weeks`` or
         ``month``) or for ``date_from``..``date_to`` (YYYY-MM-DD or dates).
@@ -154,5 +163,9 @@ class WarmUpResource(Resource):
             if params["date_to"] < params["date_from"]:
                 raise ValidationError("date_to must not be before date_from", field="date_to")
         return await self._call(
-            WarmUpStatistics, "GET", f"{PATH}/statistics/{warmup_id}", params=params
+            WarmUpStatistics,
+            "GET",
+            f"{PATH}/statistics/{warmup_id}",
+            params=params,
+            timeout=timeout,
         )

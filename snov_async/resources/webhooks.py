@@ -23,15 +23,20 @@ class WebhooksResource(Resource):
 
     __slots__ = ()
 
-    async def list(self) -> WebhookList:
+    async def list(self, *, timeout: float | None = None) -> WebhookList:
         """Every subscription. ``GET /v2/webhooks`` (reference line 3748). Free."""
-        payload = await self._request("GET", "/v2/webhooks")
+        payload = await self._request("GET", "/v2/webhooks", timeout=timeout)
         rows = [item.get("data", item) for item in payload.get("data") or []]
         meta = payload.get("meta") or {}
         return structure({"webhooks": rows, **meta}, WebhookList)
 
     async def create(
-        self, event_object: WebhookObject | str, event_action: str, endpoint_url: str
+        self,
+        event_object: WebhookObject | str,
+        event_action: str,
+        endpoint_url: str,
+        *,
+        timeout: float | None = None,
     ) -> Webhook:
         """Subscribe ``endpoint_url`` to an object/action pair from the reference's table
         (e.g. ``email_verification``/``verified``). ``POST /v2/webhooks`` (line 3802). Free."""
@@ -47,9 +52,11 @@ class WebhooksResource(Resource):
             "event_action": event_action,
             "endpoint_url": endpoint_url,
         }
-        return await self._call(Webhook, "POST", "/v2/webhooks", json=body)
+        return await self._call(Webhook, "POST", "/v2/webhooks", json=body, timeout=timeout)
 
-    async def set_status(self, webhook_id: int, status: WebhookStatus | str) -> Webhook:
+    async def set_status(
+        self, webhook_id: int, status: WebhookStatus | str, *, timeout: float | None = None
+    ) -> Webhook:
         """Turn a subscription ``active`` or ``deactivated``.
         ``PUT /v2/webhooks/{webhook_id}`` (reference line 3839). Free."""
         _validate.integer(webhook_id, "webhook_id", 1)
@@ -61,9 +68,10 @@ class WebhooksResource(Resource):
             f"/v2/webhooks/{webhook_id}",
             json={"status": value},
             kind=CallKind.IDEMPOTENT,
+            timeout=timeout,
         )
 
-    async def delete(self, webhook_id: int) -> None:
+    async def delete(self, webhook_id: int, *, timeout: float | None = None) -> None:
         """Delete a subscription. ``DELETE /v2/webhooks/{webhook_id}`` (line 3873). Free."""
         _validate.integer(webhook_id, "webhook_id", 1)
-        await self._request("DELETE", f"/v2/webhooks/{webhook_id}")
+        await self._request("DELETE", f"/v2/webhooks/{webhook_id}", timeout=timeout)
