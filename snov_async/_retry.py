@@ -10,6 +10,10 @@ The whole policy lives here. Two kinds of call:
   dropped connection, a 5xx or an unreadable 2xx the outcome is unknown: the call raises
   `OutcomeUnknownError` instead of risking a second charge.
 
+"Out of credits" (`NotEnoughCreditsError`, whatever status it arrives with) is an answer, not
+a failure: it is never retried and never reported as an unknown outcome — the server refused
+the work, so nothing was charged.
+
 Delays come from the ``backoff`` package's wait generators (exponential, capped, full jitter);
 ``wait_gen`` and ``jitter`` are plain callables, so another generator can be swapped in.
 A ``Retry-After`` hint replaces the computed delay.
@@ -32,6 +36,7 @@ from ._constants import (
     RETRY_STATUSES,
 )
 from .errors import (
+    NotEnoughCreditsError,
     OutcomeUnknownError,
     RateLimitError,
     ResponseFormatError,
@@ -84,6 +89,9 @@ class RetryPolicy:
 
     def should_retry(self, kind: CallKind, error: SnovError) -> bool:
         """Whether ``error`` is worth another attempt for a call of this kind."""
+        if isinstance(error, NotEnoughCreditsError):
+            # An answer, whatever status it came with (the live API uses 400): never retried.
+            return False
         if isinstance(error, RateLimitError):
             # A 429 means the request was refused, not processed: safe for every kind.
             hint = error.retry_after
@@ -98,8 +106,11 @@ class RetryPolicy:
 
     @staticmethod
     def outcome_unknown(kind: CallKind, error: SnovError) -> bool:
-        """Whether an unsafe call's failure leaves open that the server did the work."""
-        if kind is not CallKind.UNSAFE:
+        """Whether an unsafe call's failure leaves open that the server did the work.
+
+        Never for "out of credits": the server refused the work, so nothing was charged.
+        """
+        if kind is not CallKind.UNSAFE or isinstance(error, NotEnoughCreditsError):
             return False
         if isinstance(error, TransportError):
             return error.request_sent

@@ -28,15 +28,31 @@ __all__ = [
     "encode_params",
     "error_for",
     "extract_messages",
+    "is_credits_message",
     "join_url",
+    "parse_json",
     "parse_retry_after",
     "parse_token",
     "read_task_hash",
     "with_response",
 ]
 
-_CREDITS_RE = re.compile(r"not[ _]enough[ _](credits|points|balance)|insufficient", re.I)
-_NOT_FOUND_RE = re.compile(r"not found|does not exist|doesn't exist", re.I)
+#: "Out of credits" in every wording seen so far: the reference's ``not_enough_credits`` and
+#: the live API's "Sorry, you ran out of credits, please order more credits" (which arrives
+#: with HTTP 400, in a ``message`` or in ``{"errors": [{"user_id": "..."}]}``).
+_CREDITS_RE = re.compile(
+    r"not[ _]enough[ _](credits|points|balance)"
+    r"|insufficient[ _](credits|balance|funds|points)"
+    r"|(ran|run|running) out of credits|out[ _]of[ _]credits|order more credits"
+    r"|no (more )?credits (left|remaining)|credits? (limit (is )?)?(exhausted|exceeded)",
+    re.I,
+)
+#: A lookup that found nothing: "We couldn't find profile with this email", "Prospect with
+#: email '...' not found", "Campaign not found".
+_NOT_FOUND_RE = re.compile(
+    r"not found|does not exist|doesn't exist|could ?n[o']t find|could not be found|nothing found",
+    re.I,
+)
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -138,7 +154,10 @@ def extract_messages(payload: Any) -> tuple[list[str], str | None]:
     if not isinstance(payload, Mapping):
         return messages, field
     errs = payload.get("errors")
-    if isinstance(errs, Mapping) and ("title" in errs or "code" in errs):
+    if isinstance(errs, Mapping) and "message" in errs and "title" not in errs:
+        # Account envelope: {"errors": {"type": "FreePlan", "message": "To try Snov.io ..."}}
+        messages.extend(_strings(errs.get("message")))
+    elif isinstance(errs, Mapping) and ("title" in errs or "code" in errs):
         # Gateway envelope: {"errors": {"code": 404, "title": "...", "source": ""}}
         messages.extend(_strings(errs.get("title")))
         messages.extend(_strings(errs.get("detail")))
@@ -169,7 +188,26 @@ def extract_messages(payload: Any) -> tuple[list[str], str | None]:
         for text in _strings(payload.get(key)):
             if text not in messages:
                 messages.append(text)
+    result = payload.get("result")
+    if (
+        payload.get("success") is False
+        and isinstance(result, str)
+        and result.strip()
+        and result.strip() not in messages
+    ):
+        # {"success": false, "result": "We couldn't find profile with this email"}
+        messages.append(result.strip())
     return messages, field
+
+
+def is_credits_message(text: str) -> bool:
+    """Whether a server message says the account is out of credits."""
+    return bool(_CREDITS_RE.search(text))
+
+
+def _gateway_envelope(payload: Any) -> bool:
+    errs = payload.get("errors") if isinstance(payload, Mapping) else None
+    return isinstance(errs, Mapping) and ("title" in errs or "code" in errs)
 
 
 def error_for(
@@ -212,6 +250,13 @@ def error_for(
     err = cls(summary, **kw)
     if isinstance(err, errors.RateLimitError):
         err.retry_after = retry_after
+    if isinstance(err, errors.NotFoundError):
+        # The lookup's own "nothing found" (an operation envelope), not a missing route.
+        err.answer = (200 <= status < 300) or (
+            isinstance(payload, Mapping)
+            and not _gateway_envelope(payload)
+            and bool(_NOT_FOUND_RE.search(joined))
+        )
     return err
 
 
@@ -232,6 +277,42 @@ def _looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<?xml", b"<"))
 
 
+#: Integers longer than this stay strings (Python refuses to convert over ~4300 digits).
+_MAX_INT_DIGITS = 4000
+
+
+def _parse_int(text: str) -> int | str:
+    return int(text) if len(text) <= _MAX_INT_DIGITS else text
+
+
+def parse_json(body: bytes) -> tuple[Any, str | None]:
+    """``(payload, problem)``: the JSON in ``body``, or why there is none.
+
+    Tolerates what production clients had to strip by hand: NUL bytes and raw control
+    characters inside strings, a byte-order mark, bytes that are not UTF-8 (replaced), and
+    integers too long to convert (kept as strings). An empty body is ``(None, None)``.
+    """
+    text = body.strip()
+    if not text:
+        return None, None
+    try:
+        return json.loads(text, parse_int=_parse_int), None
+    except RecursionError:
+        return None, "the server answered with JSON nested too deeply to read"
+    except (ValueError, UnicodeDecodeError):
+        pass
+    mended = text.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\x00", "")
+    try:
+        return json.loads(mended, parse_int=_parse_int, strict=False), None
+    except RecursionError:
+        return None, "the server answered with JSON nested too deeply to read"
+    except ValueError:
+        pass
+    if _looks_like_html(text):
+        return None, "the server answered with an HTML page instead of JSON"
+    return None, "the server answered with truncated or invalid JSON"
+
+
 def decode_response(
     status: int,
     headers: Mapping[str, str],
@@ -250,17 +331,15 @@ def decode_response(
     * any other status: the error `error_for` maps it to, whatever the body's format.
     """
     retry_after = parse_retry_after(headers, now) if status in (429, 503) else None
-    text_body = body.strip()
-    payload: Any = None
-    format_problem: str | None = None
-    if text_body:
-        try:
-            payload = json.loads(text_body)
-        except (ValueError, UnicodeDecodeError):
-            if _looks_like_html(text_body):
-                format_problem = "the server answered with an HTML page instead of JSON"
-            else:
-                format_problem = "the server answered with truncated or invalid JSON"
+    payload, format_problem = parse_json(body)
+    if format_problem is not None and _CREDITS_RE.search(
+        body[:4096].decode("utf-8", errors="replace")
+    ):
+        # "Out of credits" is an answer whatever the envelope, even a page of text.
+        credits: errors.SnovError = errors.NotEnoughCreditsError(
+            "the account ran out of credits", status=status, method=method, path=path
+        )
+        raise with_response(credits, headers, payload, body)
     if not 200 <= status < 300:
         detail = payload if format_problem is None else format_problem
         err = error_for(status, detail, method=method, path=path, retry_after=retry_after)
@@ -272,6 +351,12 @@ def decode_response(
         if payload.get("success") is False:
             err = error_for(status, payload, method=method, path=path)
             raise with_response(err, headers, payload, body)
+        if not payload.get("data") and any(k in payload for k in ("errors", "error", "message")):
+            # {"errors": [{"user_id": "Sorry, you ran out of credits ..."}]} with a 200.
+            messages, _ = extract_messages(payload)
+            if _CREDITS_RE.search(" ".join(messages)):
+                err = error_for(status, payload, method=method, path=path)
+                raise with_response(err, headers, payload, body)
         errs = payload.get("errors")
         if (
             isinstance(errs, Mapping)

@@ -133,7 +133,15 @@ class AuthenticationError(SnovError):
 
 
 class NotFoundError(SnovError):
-    """The requested object or route does not exist (404)."""
+    """The requested object or route does not exist (404).
+
+    Attributes:
+        answer: ``True`` when the server answered the lookup itself with "nothing found"
+            (``{"success": false, "message": "We couldn't find ..."}`` and the like) rather
+            than refusing the route; lookups turn such answers into ``None`` or ``[]``.
+    """
+
+    answer: bool = False
 
 
 class RateLimitError(SnovError):

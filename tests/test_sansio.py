@@ -150,3 +150,120 @@ def test_parse_token() -> None:
     assert _sansio.parse_token({"access_token": "abc"}, method="POST", path=P) == ("abc", None)
     with pytest.raises(errors.ResponseFormatError):
         _sansio.parse_token({"token_type": "Bearer"}, method="POST", path=P)
+
+
+# Live answers: not found, out of credits, and bodies production clients had to mend by hand.
+
+RAN_OUT = "Sorry, you ran out of credits, please order more credits"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": False, "result": "We couldn't find profile with this email"},
+        {"success": False, "message": "We couldn't find profile with this email"},
+        {"success": False, "errors": "Prospect with email 'x@example.com' not found"},
+        {"success": False, "errors": ["Campaign not found"]},
+    ],
+)
+def test_not_found_answers_are_answer_level_not_found_errors(body: dict[str, object]) -> None:
+    with pytest.raises(errors.NotFoundError) as caught:
+        decode(200, json.dumps(body))
+    assert caught.value.answer is True
+    assert caught.value.messages and caught.value.messages[0] in json.dumps(body)
+
+
+def test_a_gateway_404_is_not_an_answer() -> None:
+    with pytest.raises(errors.NotFoundError) as caught:
+        decode(404, json.dumps(sample("errors/gateway-404.json")))
+    assert caught.value.answer is False
+    with pytest.raises(errors.NotFoundError) as caught:
+        decode(404, '{"success": false, "message": "We couldn\'t find profile with this email"}')
+    assert caught.value.answer is True
+
+
+@pytest.mark.parametrize("status", [200, 400, 402, 403, 422, 500, 502, 503])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": False, "message": RAN_OUT},
+        {"errors": [{"user_id": RAN_OUT}]},
+        {"errors": {"code": 400, "title": RAN_OUT, "source": ""}},
+        {"success": False, "errors": ["not_enough_credits"]},
+        {"errors": {"type": "Credits", "message": "Not enough credits"}},
+    ],
+)
+def test_out_of_credits_whatever_status_and_envelope(status: int, body: object) -> None:
+    with pytest.raises(errors.NotEnoughCreditsError):
+        decode(status, json.dumps(body))
+
+
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_out_of_credits_in_a_body_that_is_not_json(status: int) -> None:
+    with pytest.raises(errors.NotEnoughCreditsError):
+        decode(status, f"<html><body><h1>{RAN_OUT}</h1></body></html>")
+    with pytest.raises(errors.NotEnoughCreditsError):
+        decode(status, RAN_OUT)
+
+
+def test_words_that_only_look_like_credits_are_not_credits() -> None:
+    with pytest.raises(errors.AuthenticationError):
+        decode(403, '{"success": false, "message": "insufficient permissions"}')
+    with pytest.raises(errors.ValidationError):
+        decode(400, '{"success": false, "message": "credits must be a number"}')
+
+
+def test_free_plan_envelope_gives_its_message_and_no_field() -> None:
+    body = {"errors": {"type": "FreePlan", "message": "To try Snov.io API for free, contact us"}}
+    with pytest.raises(errors.AuthenticationError) as caught:
+        decode(403, json.dumps(body))
+    assert caught.value.messages == ("To try Snov.io API for free, contact us",)
+    assert caught.value.field is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'{"success": true, "name": "Jo\x00"}\x00', {"success": True, "name": "Jo"}),
+        (b'{"a": "line\nbreak\ttab\x01"}', {"a": "line\nbreak\ttab\x01"}),
+        (b'\xef\xbb\xbf{"a": 1}', {"a": 1}),
+        ('\ufeff{"a": 1}'.encode(), {"a": 1}),
+        (b'{"a": "caf\xe9"}', {"a": "caf\ufffd"}),
+        (b'  \n{"a": [1, 2.5, -3e2, null]}\n  ', {"a": [1, 2.5, -300.0, None]}),
+    ],
+)
+def test_bodies_with_control_characters_and_bad_bytes_still_decode(
+    raw: bytes, expected: object
+) -> None:
+    assert decode(200, raw) == expected
+
+
+def test_huge_numbers_do_not_break_decoding() -> None:
+    digits = "9" * 5000
+    out = decode(200, '{"id": ' + digits + ', "n": 123456789012345678901234567890}')
+    assert out == {"id": digits, "n": 123456789012345678901234567890}
+
+
+def test_json_nested_too_deeply_is_a_format_error_not_a_crash() -> None:
+    with pytest.raises(errors.ResponseFormatError, match="nested"):
+        decode(200, "[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\x00\x00\x00", b"\xff\xfe\xfd", b'{"a": 1', b"null garbage", b"<!doctype html>"]
+)
+def test_garbage_bodies_are_response_format_errors(raw: bytes) -> None:
+    with pytest.raises(errors.ResponseFormatError):
+        decode(200, raw)
+
+
+def test_out_of_credits_is_never_retried_nor_an_unknown_outcome() -> None:
+    from snov_async._retry import CallKind, RetryPolicy
+
+    policy = RetryPolicy()
+    for status in (400, 402, 500, 503):
+        err = _sansio.error_for(status, {"message": RAN_OUT}, method="POST", path="/v2/x/start")
+        assert isinstance(err, errors.NotEnoughCreditsError)
+        for kind in CallKind:
+            assert policy.should_retry(kind, err) is False
+            assert policy.outcome_unknown(kind, err) is False

@@ -175,7 +175,7 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
         journal = args.journal if args.resume else None
         async with _client(args.rpm, journal) as client:
             balance = await client.account.balance()
-            if balance.balance < 1:
+            if balance.balance is not None and balance.balance < 1:
                 _say(f"not enough credits to start (balance {balance.balance})")
                 return EXIT_CREDITS
             progress = Progress(tally, client, enabled=not args.no_progress)
@@ -183,7 +183,8 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
                 await run_job(client, command, rows, columns, writer, names, tally)
             reused = client.runner.cached
             after = await client.account.balance()
-            spent = balance.balance - after.balance
+            if balance.balance is not None and after.balance is not None:
+                spent = balance.balance - after.balance
     finally:
         writer.close()
     elapsed = time.monotonic() - started

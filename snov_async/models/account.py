@@ -23,7 +23,7 @@ class Balance(SnovModel):
         expires_in: days until the subscription ends.
     """
 
-    balance: Decimal
+    balance: Decimal | None = None
     teamwork: bool = False
     unique_recipients_used: int | None = None
     limit_resets_in: int | None = None

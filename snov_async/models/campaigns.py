@@ -449,7 +449,7 @@ def check_deals(deals: dict[str, Any]) -> None:
 
 @attrs.frozen
 class ContentSlot(SnovModel):
-    id: int
+    id: int | None = None
     plain_text: bool | None = None
     usage: str | None = None
 
@@ -458,8 +458,8 @@ class ContentSlot(SnovModel):
 class CampaignStep(SnovModel):
     """A step as the server returns it (``ref`` is its numeric id as a string)."""
 
-    ref: str
-    type: str
+    ref: str | None = None
+    type: str | None = None
     next: str | None = None
     yes: str | None = None
     no: str | None = None
@@ -484,7 +484,7 @@ class CampaignSequence(SnovModel):
 class Campaign(SnovModel):
     """A campaign (reference line 2143)."""
 
-    id: int
+    id: int | None = None
     status: CampaignStatus | None = None
     title: str | None = None
     email_accounts: list[int] = attrs.field(factory=list)
@@ -509,7 +509,7 @@ class CampaignSummary(SnovModel):
     """One entry of ``GET /v1/get-user-campaigns`` (v1: ``status`` is ``Active``, ``Paused``,
     ``Draft`` ...; times are Unix timestamps)."""
 
-    id: int
+    id: int | None = None
     campaign: str | None = None
     list_id: int | None = None
     status: str | None = None
@@ -521,7 +521,7 @@ class CampaignSummary(SnovModel):
 
 @attrs.frozen
 class ContentBlock(SnovModel):
-    id: int
+    id: int | None = None
     subject: str | None = None
     body: str | None = None
     plain_text: bool | None = None
@@ -530,7 +530,7 @@ class ContentBlock(SnovModel):
 
 @attrs.frozen
 class ScheduleDay(SnovModel):
-    day: str
+    day: str | None = None
     enabled: bool = False
     start_time: str | None = None
     end_time: str | None = None
@@ -538,7 +538,7 @@ class ScheduleDay(SnovModel):
 
 @attrs.frozen
 class Schedule(SnovModel):
-    id: int
+    id: int | None = None
     name: str | None = None
     timezone: str | None = None
     days: list[ScheduleDay] = attrs.field(factory=list)

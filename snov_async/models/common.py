@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -42,7 +42,11 @@ class SnovModel:
     """Base of every response model.
 
     ``extra`` holds, untouched, every field of the answer that the model does not declare, so
-    that fields Snov.io adds later stay reachable without an SDK upgrade.
+    that fields Snov.io adds later stay reachable without an SDK upgrade, and the raw value of
+    a declared field whose value did not fit its type (the field then keeps its default).
     """
+
+    #: Other spellings of a key (snake_case) -> the field they fill.
+    _aliases: ClassVar[Mapping[str, str]] = {}
 
     extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=False, eq=False)

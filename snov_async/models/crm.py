@@ -52,7 +52,7 @@ class WebhookStatus(OpenEnum):
 
 @attrs.frozen
 class Pipeline(SnovModel):
-    id: int
+    id: int | None = None
     name: str | None = None
     deals_count: int | None = None
     deals_value: int | None = None
@@ -61,7 +61,7 @@ class Pipeline(SnovModel):
 
 @attrs.frozen
 class Stage(SnovModel):
-    id: int
+    id: int | None = None
     pipeline_id: int | None = None
     name: str | None = None
     order: int | None = None
@@ -71,7 +71,7 @@ class Stage(SnovModel):
 
 @attrs.frozen
 class Webhook(SnovModel):
-    id: int
+    id: int | None = None
     end_point: str | None = None
     event_object: WebhookObject | None = None
     event_action: str | None = None

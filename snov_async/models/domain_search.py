@@ -28,7 +28,7 @@ class CompanyInfo(SnovModel):
     answer's ``meta``; ``links`` holds the URLs of the follow-up searches.
     """
 
-    domain: str
+    domain: str | None = None
     company_name: str | None = None
     city: str | None = None
     founded: str | None = None
@@ -66,7 +66,7 @@ class Prospect(SnovModel):
 class ProspectsPage(SnovModel):
     """One page (up to 20) of a domain's prospects."""
 
-    domain: str
+    domain: str | None = None
     page: int = 1
     positions: list[str] = attrs.field(factory=list)
     total_count: int | None = None
@@ -81,7 +81,7 @@ class ProspectsPage(SnovModel):
 
 @attrs.frozen
 class ProspectEmail(SnovModel):
-    email: str
+    email: str | None = None
     smtp_status: SmtpStatus | None = None
 
 
@@ -101,7 +101,7 @@ class DomainEmailsPage(SnovModel):
     ``next`` is the cursor of the following page, ``None`` on the last one.
     """
 
-    domain: str
+    domain: str | None = None
     emails: list[str] = attrs.field(factory=list)
     next: str | None = None
     total_count: int | None = None
@@ -112,7 +112,7 @@ class DomainEmailsPage(SnovModel):
 class DomainEmailsCount(SnovModel):
     """``/v1/get-domain-emails-count``: how many emails Snov.io has for a domain."""
 
-    domain: str
+    domain: str | None = None
     webmail: bool = False
     result: int = 0
 

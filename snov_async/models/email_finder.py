@@ -35,7 +35,7 @@ class NameDomain:
 class FoundEmail(EmailCheck):
     """An address found for a person, with its verification verdict."""
 
-    email: str = attrs.field(kw_only=True)
+    email: str | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -50,7 +50,7 @@ class EmailSearchItem(SnovModel):
 class EmailSearchResult(SnovModel):
     """``GET /v2/emails-by-domain-by-name/result`` as it stands now (low-level)."""
 
-    status: TaskStatus
+    status: TaskStatus | None = None
     data: list[EmailSearchItem] = attrs.field(factory=list)
     meta: dict[str, Any] = attrs.field(factory=dict)
 
@@ -81,7 +81,7 @@ class EmailSearch(BulkResult):
 class CompanyDomainItem(SnovModel):
     """One entry of ``data`` in a company-domain-by-name result."""
 
-    name: str
+    name: str | None = None
     result: Any = None
 
     @property
@@ -96,7 +96,7 @@ class CompanyDomainItem(SnovModel):
 class CompanyDomainResult(SnovModel):
     """``GET /v2/company-domain-by-name/result`` as it stands now (low-level)."""
 
-    status: TaskStatus
+    status: TaskStatus | None = None
     data: list[CompanyDomainItem] = attrs.field(factory=list)
     meta: dict[str, Any] = attrs.field(factory=dict)
 

@@ -50,7 +50,7 @@ class LinkedInProfileData(SnovModel):
 class LinkedInProfileItem(SnovModel):
     """One entry of ``data``: ``result`` is the profile, or ``[]`` when it was not found."""
 
-    url: str
+    url: str | None = None
     result: Any = None
 
 
@@ -58,7 +58,7 @@ class LinkedInProfileItem(SnovModel):
 class LinkedInProfilesResult(SnovModel):
     """``GET /v2/li-profiles-by-urls/result`` as it stands now (low-level)."""
 
-    status: TaskStatus
+    status: TaskStatus | None = None
     data: list[LinkedInProfileItem] = attrs.field(factory=list)
     meta: dict[str, Any] = attrs.field(factory=dict)
 

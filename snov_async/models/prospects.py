@@ -3,7 +3,8 @@ email (line 625)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import attrs
 
@@ -32,6 +33,9 @@ class Social(SnovModel):
 
 @attrs.frozen
 class Job(SnovModel):
+    """A current or previous position. ``hq_phone`` and ``hash_domain`` are not in the
+    reference; the live API sends them (recorded by production clients since 2023)."""
+
     company_name: str | None = None
     position: str | None = None
     social_link: str | None = None
@@ -49,6 +53,8 @@ class Job(SnovModel):
     industry: str | None = None
     company_type: str | None = None
     country: str | None = None
+    hq_phone: str | None = None
+    hash_domain: str | None = None
 
 
 @attrs.frozen
@@ -62,16 +68,26 @@ class ProspectAdded(SnovModel):
     """``POST /v1/add-prospect-to-list``: the prospect's id, and whether it was added or
     updated."""
 
-    id: str
+    id: str | int | None = None
     added: bool = False
     updated: bool = False
 
 
 @attrs.frozen
 class Prospect(SnovModel):
-    """A prospect of your lists (reference line 3271)."""
+    """A prospect of your lists (reference line 3271).
 
-    id: str
+    The reference's field table says ``currentJobs``/``previousJobs``, its example and the
+    live API ``currentJob``/``previousJob``: both fill `current_job` / `previous_job`.
+    ``last_update_date`` is an object (`PhpDate`) or, in some answers, a plain string.
+    """
+
+    _aliases: ClassVar[Mapping[str, str]] = {
+        "current_jobs": "current_job",
+        "previous_jobs": "previous_job",
+    }
+
+    id: str | int | None = None
     name: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -79,11 +95,21 @@ class Prospect(SnovModel):
     country: str | None = None
     locality: str | None = None
     social: list[Social] = attrs.field(factory=list)
-    last_update_date: PhpDate | None = None
+    last_update_date: PhpDate | str | None = None
     current_job: list[Job] = attrs.field(factory=list)
     previous_job: list[Job] = attrs.field(factory=list)
     lists: list[NamedRef] = attrs.field(factory=list)
     campaigns: list[Any] = attrs.field(factory=list)
+
+    @property
+    def current_jobs(self) -> list[Job]:
+        """`current_job` under the reference's other name."""
+        return self.current_job
+
+    @property
+    def previous_jobs(self) -> list[Job]:
+        """`previous_job` under the reference's other name."""
+        return self.previous_job
 
 
 @attrs.frozen
@@ -98,7 +124,7 @@ class CustomField(SnovModel):
 class ProspectListInfo(SnovModel):
     """One of your prospect lists (reference line 3485)."""
 
-    id: int
+    id: int | None = None
     name: str | None = None
     contacts: int | None = None
     is_deleted: bool | None = None
@@ -117,12 +143,13 @@ class ListEmail(SnovModel):
     is_disposable: bool | None = None
     is_webmail: bool | None = None
     is_gibberish: bool | None = None
-    smtp_status: Any = None
+    #: A number in list answers (``3``; the reference's example agrees), ``null`` when unknown.
+    smtp_status: int | str | None = None
 
 
 @attrs.frozen
 class ListProspect(SnovModel):
-    id: str
+    id: str | int | None = None
     name: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -148,9 +175,19 @@ class ProspectListPage(SnovModel):
 
 @attrs.frozen
 class EmailProfile(SnovModel):
-    """Everything Snov.io knows of an email's owner (``POST /v1/get-profile-by-email``)."""
+    """Everything Snov.io knows of an email's owner (``POST /v1/get-profile-by-email``).
 
-    id: int | None = None
+    ``id`` is a 70-character hex string in live answers (the reference shows ``301592``), so
+    it is typed ``str | int``. ``currentJob``/``previousJob`` fill `current_jobs` /
+    `previous_jobs` too.
+    """
+
+    _aliases: ClassVar[Mapping[str, str]] = {
+        "current_job": "current_jobs",
+        "previous_job": "previous_jobs",
+    }
+
+    id: str | int | None = None
     source: str | None = None
     name: str | None = None
     first_name: str | None = None
@@ -162,4 +199,4 @@ class EmailProfile(SnovModel):
     social: list[Social] = attrs.field(factory=list)
     current_jobs: list[Job] = attrs.field(factory=list)
     previous_jobs: list[Job] = attrs.field(factory=list)
-    last_update_date: str | None = None
+    last_update_date: str | PhpDate | None = None

@@ -38,7 +38,7 @@ class RecipientStatus(OpenEnum):
 
 @attrs.frozen
 class RecipientCheck(SnovModel):
-    email: str
+    email: str | None = None
     exist: bool = False
     status: RecipientStatus | None = None
 
@@ -55,7 +55,7 @@ class FinishedProspect(SnovModel):
 
 @attrs.frozen
 class DoNotEmailList(SnovModel):
-    id: int
+    id: int | None = None
     name: str | None = None
     owner: str | None = None
     total: int | None = None

@@ -149,7 +149,7 @@ class SenderConnection(SnovModel):
 class SenderAccount(SnovModel):
     """A sender account as created or updated (reference lines 876 and 945)."""
 
-    id: int
+    id: int | None = None
     sender_name: str | None = None
     email_from: str | None = None
     smtp: SenderConnection | None = None
@@ -192,7 +192,7 @@ class ImapSummary(SnovModel):
 class SenderAccountSummary(SnovModel):
     """One entry of ``GET /v2/sender-accounts/emails`` (reference line 1019)."""
 
-    id: int
+    id: int | None = None
     sender_name: str | None = None
     email_from: str | None = None
     valid: bool | None = None

@@ -53,7 +53,7 @@ class EmailCheck(SnovModel):
 class VerificationItem(SnovModel):
     """One entry of ``data`` in a verification result."""
 
-    email: str
+    email: str | None = None
     result: EmailCheck | None = None
 
 
@@ -61,7 +61,7 @@ class VerificationItem(SnovModel):
 class VerificationResult(SnovModel):
     """``GET /v2/email-verification/result`` as it stands now (low-level)."""
 
-    status: TaskStatus
+    status: TaskStatus | None = None
     data: list[VerificationItem] = attrs.field(factory=list)
     meta: dict[str, Any] = attrs.field(factory=dict)
 

@@ -148,7 +148,7 @@ class WarmUpEmailAccount(SnovModel):
 class WarmUp(SnovModel):
     """A warm-up (reference line 1160)."""
 
-    id: int
+    id: int | None = None
     status: WarmUpStatus | None = None
     reply_rate: int | None = None
     send_to_paid_domain: bool | None = None

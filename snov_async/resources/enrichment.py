@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import _normalize
@@ -17,6 +18,20 @@ from ._tasks import data_list
 
 __all__ = ["EnrichmentResource", "LinkedInProfilesSpec"]
 
+logger = logging.getLogger("snov_async")
+
+#: Keys of a profile answer that carry data (anything else is envelope or message).
+_PROFILE_KEYS = (
+    "id",
+    "name",
+    "firstName",
+    "lastName",
+    "social",
+    "currentJobs",
+    "currentJob",
+    "previousJobs",
+    "previousJob",
+)
 LI_START = "/v2/li-profiles-by-urls/start"
 LI_RESULT = "/v2/li-profiles-by-urls/result"
 
@@ -128,14 +143,29 @@ class EnrichmentResource(Resource):
         """Everything Snov.io knows of an email's owner, or ``None`` when it knows nothing
         (which costs nothing).
 
+        Not found is an answer, not an error: every "nothing found" shape the live API is
+        known to send returns ``None`` — ``{"success": false, "result": "We couldn't find
+        profile with this email"}``, the older ``"message"`` variant, and a ``success: true``
+        answer that carries only that message. The server's message is logged at DEBUG on
+        the ``snov_async`` logger. ``id`` is a hex string in live answers (an int in the
+        reference's example).
+
         ``POST /v1/get-profile-by-email`` (reference line 625). 1 credit when found.
         """
         clean = _normalize.email(email)
+        path = "/v1/get-profile-by-email"
         try:
             # Paid per answer: like every paid call it is not resent once it may have arrived.
-            payload = await self._request(
-                "POST", "/v1/get-profile-by-email", form={"email": clean}, timeout=timeout
-            )
-        except NotFoundError:
+            payload = await self._request("POST", path, form={"email": clean}, timeout=timeout)
+        except NotFoundError as err:
+            if not err.answer:
+                raise
+            logger.debug("%s: nothing found (server: %s)", path, "; ".join(err.messages))
             return None
-        return structure(payload, EmailProfile)
+        if isinstance(payload, Mapping) and not any(
+            payload.get(key) not in (None, "", [], {}) for key in _PROFILE_KEYS
+        ):
+            message = payload.get("message") or payload.get("result") or ""
+            logger.debug("%s: nothing found (server: %s)", path, message)
+            return None
+        return structure(payload, EmailProfile, what=f"POST {path}")

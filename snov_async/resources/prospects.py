@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from .. import _normalize, _validate
+from .._convert import structure
 from .._retry import CallKind
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..models.prospects import (
     CustomField,
     ListProspect,
@@ -21,7 +23,19 @@ from ._base import Resource
 
 __all__ = ["ProspectsResource"]
 
+logger = logging.getLogger("snov_async")
+
 MAX_PER_PAGE = 5000
+
+
+def _rows(payload: Any, key: str = "data") -> Any:
+    """The list of an answer: ``payload[key]`` (``null`` is an empty list), or the payload
+    itself when it is a bare list. Anything else is left for `structure` to refuse."""
+    if isinstance(payload, Mapping) and key in payload:
+        return payload[key] if payload[key] is not None else []
+    if payload is None:
+        return []
+    return payload
 
 
 class ProspectsResource(Resource):
@@ -108,15 +122,28 @@ class ProspectsResource(Resource):
     async def find_by_email(
         self, email: str, *, timeout: float | None = None
     ) -> builtins.list[Prospect]:
-        """Every prospect with this email. ``POST /v1/get-prospects-by-email`` (line 3362)."""
-        return await self._call(
-            builtins.list[Prospect],
-            "POST",
-            "/v1/get-prospects-by-email",
-            form={"email": _normalize.email(email)},
-            kind=CallKind.IDEMPOTENT,
-            timeout=timeout,
-        )
+        """Every prospect with this email; ``[]`` when there is none.
+
+        Not found is an answer, not an error: the live API says so with ``{"success": false,
+        "errors": "Prospect with email '...' not found"}`` (a string, not a list), which
+        returns ``[]``; the server's message is logged at DEBUG on the ``snov_async`` logger.
+        ``POST /v1/get-prospects-by-email`` (line 3362).
+        """
+        path = "/v1/get-prospects-by-email"
+        try:
+            payload = await self._request(
+                "POST",
+                path,
+                form={"email": _normalize.email(email)},
+                kind=CallKind.IDEMPOTENT,
+                timeout=timeout,
+            )
+        except NotFoundError as err:
+            if not err.answer:
+                raise
+            logger.debug("%s: nothing found (server: %s)", path, "; ".join(err.messages))
+            return []
+        return structure(_rows(payload), builtins.list[Prospect], what=f"POST {path}")
 
     async def custom_fields(self, *, timeout: float | None = None) -> builtins.list[CustomField]:
         """Your custom prospect fields. ``GET /v1/prospect-custom-fields`` (line 3455). Free."""
