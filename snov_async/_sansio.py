@@ -421,10 +421,17 @@ def parse_token(payload: Any, *, method: str, path: str) -> tuple[str, float | N
     )
 
 
+#: What a task hash may look like (hex in practice): checked before it is put in a path.
+_TASK_HASH = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 def read_task_hash(payload: Any) -> str:
     """The task hash of a ``.../start`` answer (``data.task_hash``, else ``meta.task_hash``)."""
     if isinstance(payload, Mapping):
         for section in (payload.get("data"), payload.get("meta")):
             if isinstance(section, Mapping) and isinstance(section.get("task_hash"), str):
-                return str(section["task_hash"])
+                task_hash = str(section["task_hash"])
+                if not _TASK_HASH.fullmatch(task_hash):  # it goes into paths and queries
+                    raise errors.ResponseFormatError("the start answer has a malformed task_hash")
+                return task_hash
     raise errors.ResponseFormatError("the start answer has no task_hash")

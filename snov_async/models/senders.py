@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from .. import _validate
+from .. import _normalize, _validate
 from ..errors import ValidationError
 from .common import OpenEnum, SnovModel
 
@@ -107,33 +107,61 @@ class SenderAccountCreate:
 
 
 def check_sender_fields(obj: Any) -> None:
-    """The reference's rules for a sender account's fields (shared by create and update)."""
-    name = getattr(obj, "sender_name", None)
-    if isinstance(name, str) and (not name.strip() or len(name) > 100):
-        raise ValidationError(
-            "sender_name is required (at most 100 characters)", field="sender_name"
-        )
+    """The reference's rules for a sender account's fields (shared by create and update).
+
+    Only the attributes ``obj`` has are checked (an update gives some), and ``None`` passes
+    for the optional ones. Types are strict: ``sender_name`` 1-100 characters,
+    ``email_from``/``reply_to``/``bcc_email`` email addresses, ``password`` 1-1,000
+    characters (never shown in an error), ``signature`` at most 10,000 characters, ``tags``
+    at most 100 tags of 1-100 characters."""
+    missing = object()
+
+    def get(name: str) -> Any:
+        return getattr(obj, name, missing)
+
+    if (name := get("sender_name")) is not missing:
+        _validate.text(name, "sender_name", max_len=100)
+    for field, optional in (("email_from", False), ("reply_to", True), ("bcc_email", True)):
+        value = get(field)
+        if value is not missing and not (optional and value is None):
+            _normalize.email(value, field)
+    password = get("password")
+    if password is not missing and not (
+        isinstance(password, str) and password and len(password) <= 1000 and "\x00" not in password
+    ):
+        raise ValidationError("password must be a string of 1-1,000 characters", field="password")
     for kind in ("smtp", "imap"):
-        conn = getattr(obj, kind, None)
-        if isinstance(conn, ConnectionSettings):
-            _check_pair(
-                kind, conn.host, conn.port, str(getattr(conn.encryption, "value", conn.encryption))
-            )
-    limitation = getattr(obj, "limitation", None)
-    if isinstance(limitation, int):
+        conn = get(kind)
+        if conn is missing or (kind == "imap" and conn is None):
+            continue
+        if not isinstance(conn, ConnectionSettings):
+            raise ValidationError(f"{kind} must be ConnectionSettings", field=kind)
+        _validate.integer(conn.port, f"{kind}.port", 1, 65535)
+        _check_pair(
+            kind, conn.host, conn.port, str(getattr(conn.encryption, "value", conn.encryption))
+        )
+    limitation = get("limitation")
+    if limitation is not missing and limitation is not None:
         _validate.integer(limitation, "limitation", 1, 1200)
-    delay_type = getattr(obj, "delay_type", None)
-    if isinstance(delay_type, str):
+    delay_type = get("delay_type")
+    if delay_type is not missing and delay_type is not None:
         _validate.one_of(delay_type, "delay_type", ("fixed", "random"))
     for field in ("delay_fixed", "delay_from", "delay_to"):
-        value = getattr(obj, field, None)
-        if isinstance(value, int):
+        value = get(field)
+        if value is not missing and value is not None:
             _validate.integer(value, field, 5, 3600)
-    low, high = getattr(obj, "delay_from", None), getattr(obj, "delay_to", None)
+    low, high = get("delay_from"), get("delay_to")
     if isinstance(low, int) and isinstance(high, int) and high <= low:
         raise ValidationError("delay_to must be greater than delay_from", field="delay_to")
-    tz = getattr(obj, "timezoneId", None)
-    if isinstance(tz, int):
+    signature = get("signature")
+    if signature is not missing and signature is not None:
+        _validate.text(signature, "signature", max_len=10_000, required=False, multiline=True)
+    tags = get("tags")
+    if tags is not missing and tags is not None:
+        for tag in _validate.sized(tags, "tags", high=100):
+            _validate.text(tag, "tags", max_len=100)
+    tz = get("timezoneId")
+    if tz is not missing and tz is not None:
         _validate.timezone_id(tz)
 
 

@@ -89,12 +89,19 @@ def check_warmup_fields(values: dict[str, Any], *, creating: bool) -> None:
             values["campaign_deadline"], "campaign_deadline"
         )
     providers = values.get("providers")
-    if providers is not None and (
-        isinstance(providers, str) or any(p not in PROVIDERS for p in providers)
-    ):
-        raise ValidationError(
-            f"providers must be taken from {', '.join(PROVIDERS)}", field="providers"
-        )
+    if providers is not None:
+        items = _validate.sized(providers, "providers", high=len(PROVIDERS))
+        if any(not isinstance(p, str) or p not in PROVIDERS for p in items):
+            raise ValidationError(
+                f"providers must be taken from {', '.join(PROVIDERS)}", field="providers"
+            )
+    for field in ("make_endless", "send_to_paid_domain", "enable_ctd", "enable_proxy"):
+        if values.get(field) is not None:
+            _validate.flag(values[field], field)
+    if values.get("schedule_id") is not None:
+        _validate.positive_id(values["schedule_id"], "schedule_id")
+    if values.get("template_name") is not None:
+        _validate.text(values["template_name"], "template_name", max_len=_validate.MAX_TITLE)
 
 
 @attrs.frozen

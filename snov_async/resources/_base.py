@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import _validate
 from .._convert import UNSET, structure
 from .._retry import CallKind
 from ..errors import ResponseFormatError, ValidationError
-from ._tasks import check_batch, task_start
+from ._tasks import prepare_batch, task_start
 
 if TYPE_CHECKING:
     from .._http import HTTPCore
@@ -86,8 +87,9 @@ class Resource:
     ) -> TaskStart:
         """The low-level start of a batch operation: 1-10 inputs, normalised and encoded
         exactly as the bulk methods send them."""
-        check_batch(items, field)
-        clean = [spec.prepare(item) for item in items]
+        clean = prepare_batch(spec, items, field)
+        if webhook_url is not None:
+            _validate.web_url(webhook_url, "webhook_url")
         return task_start(await self._http.send(spec.start_call(clean, webhook_url)))
 
     async def _task_result(
@@ -98,9 +100,9 @@ class Resource:
         timeout: float | None = None,
     ) -> T:
         """The low-level result of a task, as it stands."""
-        if not isinstance(task_hash, str) or not task_hash.strip():
-            raise ValidationError("task_hash is required", field="task_hash")
-        call = spec.result_call(task_hash.strip())
+        if isinstance(task_hash, str):
+            task_hash = task_hash.strip()
+        call = spec.result_call(_validate.hash_ref(task_hash, "task_hash"))
         return await self._call(
             model, call.method, call.path, key=None, params=call.params, timeout=timeout
         )

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from .. import _validate
 from .._constants import MAX_BATCH
 from .._convert import structure
 from .._sansio import read_task_hash
 from ..errors import ResponseFormatError, ValidationError
 from ..models.tasks import TaskStart
 
-__all__ = ["check_batch", "data_list", "task_start"]
+__all__ = ["check_batch", "check_bulk", "data_list", "prepare_batch", "task_start"]
 
 
-def check_batch(items: Sequence[Any], field: str) -> None:
-    """A low-level start takes 1 to 10 items."""
-    if isinstance(items, (str, bytes)):
-        raise ValidationError(f"{field} must be a list, not a single string", field=field)
-    if not 1 <= len(items) <= MAX_BATCH:
+def check_batch(items: Any, field: str) -> list[Any]:
+    """A low-level start takes a list (or tuple) of 1 to 10 items."""
+    try:
+        return _validate.sized(items, field, low=1, high=MAX_BATCH)
+    except ValidationError as err:
         raise ValidationError(
-            f"{field} must hold 1 to {MAX_BATCH} items (got {len(items)}); "
-            "the bulk methods take any number",
-            field=field,
-        )
+            f"{err.message}; the bulk methods take any number", field=field
+        ) from None
+
+
+def prepare_batch(spec: Any, items: Any, field: str) -> list[Any]:
+    """The items of a low-level start, each normalised by ``spec.prepare``; the first bad
+    one raises a `ValidationError` naming ``field`` and its position."""
+    clean = []
+    for n, item in enumerate(check_batch(items, field)):
+        try:
+            clean.append(spec.prepare(item))
+        except ValidationError as err:
+            raise ValidationError(f"{field}[{n}]: {err.message}", field=field) from None
+    return clean
 
 
 def task_start(payload: Any) -> TaskStart:
@@ -39,3 +50,12 @@ def data_list(payload: Any) -> list[Any]:
     if not isinstance(data, list):
         raise ResponseFormatError("the completed result has no data list")
     return data
+
+
+def check_bulk(inputs: Any, field: str, progress: Any) -> Any:
+    """The arguments of a bulk method: ``inputs`` any iterable (not a single string, bytes,
+    a mapping or ``None``) and ``progress`` a callable or ``None``. Bad *items* are not
+    checked here: each gets its own `ValidationError` result."""
+    if progress is not None and not callable(progress):
+        raise ValidationError("progress must be a callable or None", field="progress")
+    return _validate.bulk_inputs(inputs, field)

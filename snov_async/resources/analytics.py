@@ -6,7 +6,7 @@ import datetime
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 
-from .. import _validate
+from .. import _normalize, _validate
 from .._convert import structure
 from ..errors import ResponseFormatError, ValidationError
 from ..models.recipients import (
@@ -30,10 +30,17 @@ def _day(value: Any, field: str) -> datetime.date:
     return datetime.date.fromisoformat(_validate.date(value, field))
 
 
-def _ids(values: Sequence[Any], field: str) -> str | None:
-    if isinstance(values, (str, int)):
+def _ids(values: Any, field: str) -> str | None:
+    """Up to 100 ids as the comma list the API takes (``None`` when empty)."""
+    return ",".join(str(v) for v in _validate.id_list(values, field)) or None
+
+
+def _owners(values: Any) -> str | None:
+    """Up to 100 owner emails as a comma list (a single string is one email)."""
+    if isinstance(values, str):
         values = [values]
-    return ",".join(str(v) for v in values) or None
+    items = _validate.sized(values, "owners", high=_validate.MAX_IDS)
+    return ",".join(_normalize.email(v, "owners") for v in items) or None
 
 
 def windows(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
@@ -73,7 +80,7 @@ class AnalyticsResource(Resource):
             "campaign_id": _ids(campaign_ids, "campaign_ids"),
             "sender_email": _ids(sender_emails, "sender_emails"),
             "sender_linkedin": _ids(sender_linkedins, "sender_linkedins"),
-            "campaign_owner": _ids(owners, "owners"),
+            "campaign_owner": _owners(owners),
         }
         return await self._call(
             CampaignAnalytics,
@@ -87,14 +94,8 @@ class AnalyticsResource(Resource):
     async def progress(self, campaign_id: int, *, timeout: float | None = None) -> CampaignProgress:
         """Status, unfinished recipients and progress of a campaign.
         ``GET /v2/campaigns/{id}/progress`` (reference line 2843). Free."""
-        _validate.integer(campaign_id, "campaign_id", 1)
-        return await self._call(
-            CampaignProgress,
-            "GET",
-            f"/v2/campaigns/{campaign_id}/progress",
-            key=None,
-            timeout=timeout,
-        )
+        path = _validate.path("/v2/campaigns/{campaign_id}/progress", campaign_id=campaign_id)
+        return await self._call(CampaignProgress, "GET", path, key=None, timeout=timeout)
 
     async def recipients_activity(
         self,
@@ -109,12 +110,13 @@ class AnalyticsResource(Resource):
         API's 31 days are split into windows, and each window is paged (``offset``/``limit``
         <= 1000) until ``has_more`` is false.
         ``GET /v2/campaigns/{id}/recipients-activity`` (reference line 2885). Free."""
-        _validate.integer(campaign_id, "campaign_id", 1)
+        path = _validate.path(
+            "/v2/campaigns/{campaign_id}/recipients-activity", campaign_id=campaign_id
+        )
         _validate.integer(page_size, "page_size", 1, 1000)
         start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
         if end < start:
             raise ValidationError("date_to must not be before date_from", field="date_to")
-        path = f"/v2/campaigns/{campaign_id}/recipients-activity"
         for low, high in windows(start, end):
             offset = 0
             while True:
@@ -136,7 +138,7 @@ class AnalyticsResource(Resource):
                 offset += len(rows)
 
     async def _v1_pages(self, path: str, campaign_id: int, model: type[T]) -> AsyncIterator[T]:
-        _validate.integer(campaign_id, "campaign_id", 1)
+        _validate.positive_id(campaign_id, "campaign_id")
         offset = 0
         while True:
             rows = await self._request(
@@ -172,15 +174,10 @@ class AnalyticsResource(Resource):
     ) -> AsyncIterator[Reply]:
         """Every reply, email and LinkedIn, paged by ``offset`` until an empty page.
         ``GET /v2/campaigns/{id}/all-replies`` (reference line 3111). Free."""
-        _validate.integer(campaign_id, "campaign_id", 1)
+        path = _validate.path("/v2/campaigns/{campaign_id}/all-replies", campaign_id=campaign_id)
         offset = 0
         while True:
-            payload = await self._request(
-                "GET",
-                f"/v2/campaigns/{campaign_id}/all-replies",
-                params={"offset": offset},
-                timeout=timeout,
-            )
+            payload = await self._request("GET", path, params={"offset": offset}, timeout=timeout)
             rows = payload.get("data") if isinstance(payload, dict) else None
             if not isinstance(rows, list):
                 raise ResponseFormatError("all-replies answered without data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from typing import Any
 
 from .. import _validate
@@ -24,17 +25,33 @@ from ._base import Resource, changed
 __all__ = ["CampaignsResource"]
 
 
-def _campaign_path(campaign_id: int) -> str:
-    _validate.integer(campaign_id, "campaign_id", 1)
-    return f"/v2/campaigns/{campaign_id}"
+CAMPAIGN = "/v2/campaigns/{campaign_id}"
+CONTENT = CAMPAIGN + "/steps/{step_id}/content"
+
+
+def _campaign_path(campaign_id: int, tail: str = "") -> str:
+    return _validate.path(CAMPAIGN + tail, campaign_id=campaign_id)
 
 
 def _content_path(campaign_id: int, step_id: int | str, content_id: int | None = None) -> str:
-    base = f"{_campaign_path(campaign_id)}/steps/{step_id}/content"
     if content_id is None:
-        return base + "/create"
-    _validate.integer(content_id, "content_id", 1)
-    return f"{base}/{content_id}"
+        return _validate.path(CONTENT + "/create", campaign_id=campaign_id, step_id=step_id)
+    return _validate.path(
+        CONTENT + "/{content_id}", campaign_id=campaign_id, step_id=step_id, content_id=content_id
+    )
+
+
+def _content_fields(fields: dict[str, Any]) -> None:
+    """subject 1-1,000 characters, body 1-500,000 (HTML), plain_text a bool, usage
+    active/pause."""
+    if "subject" in fields:
+        _validate.text(fields["subject"], "subject", max_len=_validate.MAX_SUBJECT)
+    if "body" in fields:
+        _validate.text(fields["body"], "body", max_len=_validate.MAX_BODY, multiline=True)
+    if "plain_text" in fields:
+        _validate.flag(fields["plain_text"], "plain_text")
+    if "usage" in fields:
+        _validate.one_of(fields["usage"], "usage", ("active", "pause"))
 
 
 class CampaignsResource(Resource):
@@ -56,6 +73,8 @@ class CampaignsResource(Resource):
 
         ``POST /v2/campaigns/create`` (reference line 1415).
         """
+        if not isinstance(campaign, CampaignCreate):
+            raise ValidationError("campaign must be a CampaignCreate", field="campaign")
         return await self._call(
             Campaign, "POST", "/v2/campaigns/create", json=campaign.to_body(), timeout=timeout
         )
@@ -110,8 +129,21 @@ class CampaignsResource(Resource):
             "sequence": sequence,
         }
         body = changed(changes)
-        if isinstance(body.get("title"), str) and len(body["title"]) > 255:
-            raise ValidationError("title is at most 255 characters", field="title")
+        if "title" in body:
+            _validate.text(body["title"], "title", max_len=_validate.MAX_TITLE)
+        for field in ("email_accounts", "linkedin_accounts"):
+            if field in body:
+                body[field] = _validate.id_list(body[field], field)
+        for field in ("tracking", "sending_settings", "recipients", "deals"):
+            if body.get(field) is not None and not isinstance(body[field], Mapping):
+                raise ValidationError(f"{field} must be a dict", field=field)
+        for field in ("complete_campaign_after_last_step", "provider_matching"):
+            if field in body:
+                _validate.flag(body[field], field)
+        if body.get("schedule_id") is not None:
+            _validate.positive_id(body["schedule_id"], "schedule_id")
+        if "sequence" in body and not isinstance(body["sequence"], Sequence):
+            raise ValidationError("sequence must be a Sequence", field="sequence")
         if "priority" in body:
             _validate.one_of(body["priority"], "priority", ("low", "medium", "high"))
         if "archive_in_months" in body:
@@ -135,9 +167,8 @@ class CampaignsResource(Resource):
         reason. ``POST /v2/campaigns/{id}/action`` (reference line 2383). Free."""
         value = getattr(action, "value", action)
         _validate.one_of(value, "action", [a.value for a in CampaignAction])
-        await self._request(
-            "POST", f"{_campaign_path(campaign_id)}/action", json={"action": value}, timeout=timeout
-        )
+        path = _campaign_path(campaign_id, "/action")
+        await self._request("POST", path, json={"action": value}, timeout=timeout)
 
     async def start(self, campaign_id: int, *, timeout: float | None = None) -> None:
         """`action` ``start``."""
@@ -184,11 +215,10 @@ class CampaignsResource(Resource):
     ) -> ContentBlock:
         """Write (or overwrite) content block ``content_id`` of an email step; only while the
         campaign is new, paused or scheduled. ``POST .../content/create`` (line 2474). Free."""
-        _validate.integer(content_id, "content_id", 1)
-        _validate.one_of(usage, "usage", ("active", "pause"))
-        for field, value in (("subject", subject), ("body", body)):
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError(f"{field} is required", field=field)
+        path = _content_path(campaign_id, step_id)
+        _validate.positive_id(content_id, "content_id")
+        fields = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}
+        _content_fields(fields)
         payload = {
             "content_id": content_id,
             "subject": subject,
@@ -199,7 +229,7 @@ class CampaignsResource(Resource):
         return await self._call(
             ContentBlock,
             "POST",
-            _content_path(campaign_id, step_id),
+            path,
             json=payload,
             kind=CallKind.IDEMPOTENT,  # overwriting the same block again is harmless,
             timeout=timeout,
@@ -235,17 +265,11 @@ class CampaignsResource(Resource):
     ) -> ContentBlock:
         """Change some fields of a content block (at least one).
         ``PATCH .../content/{content_id}`` (reference line 2524). Free."""
+        path = _content_path(campaign_id, step_id, content_id)
         changes = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}
         given = changed(changes)
-        if "usage" in given:
-            _validate.one_of(given["usage"], "usage", ("active", "pause"))
-        return await self._call(
-            ContentBlock,
-            "PATCH",
-            _content_path(campaign_id, step_id, content_id),
-            json=given,
-            timeout=timeout,
-        )
+        _content_fields(given)
+        return await self._call(ContentBlock, "PATCH", path, json=given, timeout=timeout)
 
     async def delete_content(
         self, campaign_id: int, step_id: int | str, content_id: int, *, timeout: float | None = None

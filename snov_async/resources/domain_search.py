@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
-from .. import _normalize
+from .. import _normalize, _validate
 from .._convert import structure
 from .._retry import CallKind
 from .._runner import BatchSpec, Call
@@ -27,6 +28,42 @@ from ._base import Resource
 __all__ = ["DomainSearchResource"]
 
 MAX_POSITIONS = 10
+#: Result pages of a prospects search, at most (20 prospects a page).
+MAX_PAGE = 100_000
+PROSPECT_EMAILS_START = "/v2/domain-search/prospects/search-emails/start/{prospect_hash}"
+
+
+def prospect_hash(raw: Any) -> str:
+    """A prospect hash, or the ``search_emails_start`` URL that ends with one."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationError("prospect_hash is empty", field="prospect_hash")
+    text = raw.strip()
+    if "/" in text:  # the search_emails_start URL of a prospect
+        prefix = PROSPECT_EMAILS_START.split("{", 1)[0]
+        try:
+            url_path = urlsplit(text).path if "://" in text else text
+        except ValueError:
+            url_path = ""
+        if not url_path.startswith(prefix):
+            raise ValidationError(
+                "prospect must be a prospect hash or its search_emails_start URL",
+                field="prospect_hash",
+            )
+        text = url_path[len(prefix) :].rstrip("/")
+    return _validate.hash_ref(text, "prospect_hash")
+
+
+def _positions(positions: Any) -> tuple[str, ...]:
+    """Up to 10 job titles (a single string is one title); blanks are dropped."""
+    if isinstance(positions, str):
+        positions = [positions]
+    items = _validate.sized(positions, "positions", high=MAX_POSITIONS)
+    wanted = []
+    for item in items:
+        _validate.text(item, "positions", max_len=_validate.MAX_TITLE, required=False)
+        if item.strip():
+            wanted.append(item.strip())
+    return tuple(wanted)
 
 
 class _SingleTask(BatchSpec[Any, Any]):
@@ -37,7 +74,7 @@ class _SingleTask(BatchSpec[Any, Any]):
     result_path = ""
 
     def result_call(self, task_hash: str) -> Call:
-        return Call("GET", f"{self.result_path}/{task_hash}")
+        return Call("GET", _validate.path(self.result_path + "/{task_hash}", task_hash=task_hash))
 
     def split(self, payload: Any, items: list[Any]) -> list[Any]:
         return [payload]
@@ -132,14 +169,10 @@ class ProspectEmailsSpec(_SingleTask):
     result_path = "/v2/domain-search/prospects/search-emails/result"
 
     def prepare(self, raw: Any) -> str:
-        if not isinstance(raw, str) or not raw.strip():
-            raise ValidationError("prospect_hash is empty", field="prospect_hash")
-        text = raw.strip().rstrip("/")
-        # Accept the search_emails_start URL itself.
-        return text.rsplit("/", 1)[-1] if "/" in text else text
+        return prospect_hash(raw)
 
     def start_call(self, items: list[Any], webhook_url: str | None = None) -> Call:
-        return Call("POST", f"/v2/domain-search/prospects/search-emails/start/{items[0]}")
+        return Call("POST", _validate.path(PROSPECT_EMAILS_START, prospect_hash=items[0]))
 
     def build(self, item: Any, payload: Any, task_hash: str | None) -> ProspectEmails:
         fields = merged(payload, "data")
@@ -209,7 +242,8 @@ class DomainSearchResource(Resource):
         A task (start + result) run by the task runner. Cost: 1 credit per unique search;
         nothing when nothing is found. Reference lines 33 and 50.
         """
-        return await self._one(self._company, domain)  # type: ignore[no-any-return]
+        clean = _normalize.domain(domain)
+        return await self._one(self._company, clean)  # type: ignore[no-any-return]
 
     async def prospects(
         self, domain: str, *, positions: Sequence[str] = (), page: int = 1
@@ -217,16 +251,8 @@ class DomainSearchResource(Resource):
         """One page (20 per page) of the people working at ``domain``, optionally only those
         holding one of up to 10 ``positions``. Reference lines 101 and 129."""
         clean = _normalize.domain(domain)
-        if isinstance(positions, str):
-            positions = [positions]
-        wanted = tuple(p.strip() for p in positions if p and p.strip())
-        if len(wanted) > MAX_POSITIONS:
-            raise ValidationError(
-                f"at most {MAX_POSITIONS} positions per search (got {len(wanted)})",
-                field="positions",
-            )
-        if not isinstance(page, int) or page < 1:
-            raise ValidationError("page must be an integer >= 1", field="page")
+        wanted = _positions(positions)
+        _validate.integer(page, "page", 1, MAX_PAGE)
         return await self._one(self._prospects, (clean, wanted, page))  # type: ignore[no-any-return]
 
     async def prospect_emails(self, prospect: str) -> ProspectEmails:
@@ -234,18 +260,19 @@ class DomainSearchResource(Resource):
 
         Cost: 1 credit per email found. Reference lines 171 and 185.
         """
-        return await self._one(self._prospect_emails, prospect)  # type: ignore[no-any-return]
+        item = prospect_hash(prospect)
+        return await self._one(self._prospect_emails, item)  # type: ignore[no-any-return]
 
     async def domain_emails(self, domain: str, *, next: str | None = None) -> DomainEmailsPage:
         """One page (50) of the emails Snov.io knows at ``domain``; pass the page's ``next``
         to get the following one. Reference lines 209 and 230."""
-        item = (_normalize.domain(domain), next or "")
+        item = (_normalize.domain(domain), _validate.cursor(next) or "")
         return await self._one(self._domain_emails, item)  # type: ignore[no-any-return]
 
     async def generic_contacts(self, domain: str, *, next: str | None = None) -> DomainEmailsPage:
         """One page of generic addresses (info@, sales@...) at ``domain``.
         Reference lines 262 and 283."""
-        item = (_normalize.domain(domain), next or "")
+        item = (_normalize.domain(domain), _validate.cursor(next) or "")
         return await self._one(self._generic, item)  # type: ignore[no-any-return]
 
     async def iter_prospects(

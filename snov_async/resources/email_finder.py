@@ -19,7 +19,7 @@ from ..models.email_finder import (
 )
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import data_list
+from ._tasks import check_bulk, data_list
 
 __all__ = ["CompanyDomainSpec", "EmailFinderResource", "FindEmailsSpec"]
 
@@ -191,6 +191,7 @@ class EmailFinderResource(Resource):
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[EmailSearch]:
         """Like `find_emails`, yielding each result as it completes."""
+        check_bulk(rows, "rows", progress)
         return self._runner.iterate(self.find_spec, rows, progress=progress)
 
     async def start_find_emails(
@@ -230,6 +231,7 @@ class EmailFinderResource(Resource):
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[CompanyDomain]:
         """Like `company_domains`, yielding each result as it completes."""
+        check_bulk(names, "names", progress)
         return self._runner.iterate(self.domain_spec, names, progress=progress)
 
     async def start_company_domains(

@@ -14,7 +14,7 @@ from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInPr
 from ..models.prospects import EmailProfile
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import data_list
+from ._tasks import check_bulk, data_list
 
 __all__ = ["EnrichmentResource", "LinkedInProfilesSpec"]
 
@@ -117,6 +117,7 @@ class EnrichmentResource(Resource):
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[LinkedInProfile]:
         """Like `linkedin_profiles`, yielding each result as it completes."""
+        check_bulk(urls, "urls", progress)
         return self._runner.iterate(self.li_spec, urls, progress=progress)
 
     async def start_linkedin_profiles(

@@ -26,6 +26,5 @@ class PipelinesResource(Resource):
     ) -> builtins.list[Stage]:
         """The stages of a pipeline, in order.
         ``GET /v2/pipelines/{pipeline_id}/stages`` (reference line 3660). Free."""
-        _validate.integer(pipeline_id, "pipeline_id", 1)
-        path = f"/v2/pipelines/{pipeline_id}/stages"
+        path = _validate.path("/v2/pipelines/{pipeline_id}/stages", pipeline_id=pipeline_id)
         return await self._call(builtins.list[Stage], "GET", path, timeout=timeout)

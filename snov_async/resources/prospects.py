@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,30 @@ __all__ = ["ProspectsResource"]
 logger = logging.getLogger("snov_async")
 
 MAX_PER_PAGE = 5000
+#: Pages of a list, at most.
+MAX_PAGE = 1_000_000
+#: SDK limits where the reference sets none.
+MAX_PHONES = 20
+MAX_PHONE = 50
+MAX_CUSTOM_FIELDS = 100
+MAX_SOCIAL_LINKS = 10
+MAX_PROSPECT_ID = 128
+_PROSPECT_ID = re.compile(r"[A-Za-z0-9+/=_-]+")
+
+
+def _text_map(value: Any, field: str, high: int, max_len: int) -> dict[str, str]:
+    """A mapping of up to ``high`` names to strings of at most ``max_len`` characters."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{field} must be a dict of names to strings", field=field)
+    if len(value) > high:
+        raise ValidationError(f"{field} holds at most {high} entries", field=field)
+    out = {}
+    for key, item in value.items():
+        _validate.text(key, field, max_len=_validate.MAX_TITLE)
+        out[key] = _validate.text(item, field, max_len=max_len, required=False)
+    return out
 
 
 def _rows(payload: Any, key: str = "data") -> Any:
@@ -70,30 +95,49 @@ class ProspectsResource(Resource):
         ``POST /v1/add-prospect-to-list`` (reference line 3238). Free. Not retried once sent
         (it could add the prospect twice); a failure then raises `OutcomeUnknownError`.
         """
-        _validate.integer(list_id, "list_id", 1)
-        links = dict(social_links or {})
+        _validate.positive_id(list_id, "list_id")
+        links = _text_map(social_links, "social_links", MAX_SOCIAL_LINKS, _validate.MAX_URL)
         if linkedin is not None:
-            links["linkedIn"] = linkedin
+            links["linkedIn"] = _validate.text(linkedin, "linkedin", max_len=_validate.MAX_URL)
         if email is None and not links.get("linkedIn"):
             raise ValidationError("give an email or a LinkedIn URL", field="email")
+        clean_email = _normalize.email(email) if email is not None else None
+        for field, value, high in (
+            ("full_name", full_name, 2 * _validate.MAX_NAME + 1),
+            ("first_name", first_name, _validate.MAX_NAME),
+            ("last_name", last_name, _validate.MAX_NAME),
+            ("country", country, _validate.MAX_TEXT),
+            ("locality", locality, _validate.MAX_TEXT),
+            ("position", position, _validate.MAX_TEXT),
+            ("company_name", company_name, _validate.MAX_COMPANY),
+            ("company_site", company_site, _validate.MAX_URL),
+        ):
+            if value is not None:
+                _validate.text(value, field, max_len=high, required=False)
+        phone_list = _validate.sized(phones, "phones", high=MAX_PHONES)
+        for phone in phone_list:
+            _validate.text(phone, "phones", max_len=MAX_PHONE)
+        fields = _text_map(custom_fields, "custom_fields", MAX_CUSTOM_FIELDS, _validate.MAX_TEXT)
+        _validate.flag(update_contact, "update_contact")
+        _validate.flag(create_duplicates, "create_duplicates")
         if update_contact and create_duplicates:
             raise ValidationError(
                 "update_contact and create_duplicates cannot both be true", field="update_contact"
             )
         form: dict[str, Any] = {
             "listId": list_id,
-            "email": _normalize.email(email) if email is not None else None,
+            "email": clean_email,
             "fullName": full_name,
             "firstName": first_name,
             "lastName": last_name,
-            "phones": list(phones) or None,
+            "phones": phone_list or None,
             "country": country,
             "locality": locality,
             "position": position,
             "companyName": company_name,
             "companySite": company_site,
             "socialLinks": links or None,
-            "customFields": dict(custom_fields) if custom_fields else None,
+            "customFields": fields or None,
             "updateContact": update_contact or None,
             "createDuplicates": create_duplicates or None,
         }
@@ -108,8 +152,12 @@ class ProspectsResource(Resource):
 
     async def get(self, prospect_id: str, *, timeout: float | None = None) -> Prospect:
         """A prospect by id. ``POST /v1/get-prospect-by-id`` (reference line 3271). Free."""
-        if not isinstance(prospect_id, str) or not prospect_id.strip():
-            raise ValidationError("prospect_id is required", field="id")
+        _validate.text(prospect_id, "prospect_id", max_len=MAX_PROSPECT_ID)
+        if not _PROSPECT_ID.fullmatch(prospect_id):
+            raise ValidationError(
+                "prospect_id must be letters, digits, '+', '/', '_', '-' or '='",
+                field="prospect_id",
+            )
         return await self._call(
             Prospect,
             "POST",
@@ -175,8 +223,8 @@ class ProspectsResource(Resource):
     ) -> ProspectListPage:
         """One page of a list's prospects, newest first (``per_page`` <= 5000).
         ``POST /v1/prospect-list`` (reference line 3543). Free."""
-        _validate.integer(list_id, "list_id", 1)
-        _validate.integer(page, "page", 1)
+        _validate.positive_id(list_id, "list_id")
+        _validate.integer(page, "page", 1, MAX_PAGE)
         _validate.integer(per_page, "per_page", 1, MAX_PER_PAGE)
         return await self._call(
             ProspectListPage,
@@ -203,8 +251,7 @@ class ProspectsResource(Resource):
 
     async def create_list(self, name: str, *, timeout: float | None = None) -> int:
         """Create a prospect list; returns its id. ``POST /v1/lists`` (line 3616). Free."""
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError("name is required", field="name")
+        _validate.text(name, "name", max_len=_validate.MAX_TITLE)
         payload = await self._request("POST", "/v1/lists", form={"name": name}, timeout=timeout)
         first = payload[0] if isinstance(payload, builtins.list) and payload else payload
         return int(first["data"]["id"])

@@ -13,6 +13,11 @@ from ._base import Resource
 __all__ = ["RecipientsResource"]
 
 RECIPIENT_STATUSES = ("Active", "Paused", "Unsubscribed")
+#: Emails per `RecipientsResource.check` call, and characters per email (reference).
+MAX_CHECK = 100
+MAX_CHECK_LENGTH = 100
+#: Emails or domains per `RecipientsResource.add_to_do_not_email` call (an SDK limit).
+MAX_DNE_ITEMS = 1000
 
 
 class RecipientsResource(Resource):
@@ -24,22 +29,23 @@ class RecipientsResource(Resource):
         self, campaign_id: int, emails: Sequence[str], *, timeout: float | None = None
     ) -> list[RecipientCheck]:
         """Whether each email is a recipient of the campaign, and its status: 1 to 100 unique
-        emails of at most 100 characters. ``GET /v2/campaigns/{id}/recipient`` (line 2567).
-        Free."""
-        _validate.integer(campaign_id, "campaign_id", 1)
-        if isinstance(emails, str) or not 1 <= len(emails) <= 100:
-            raise ValidationError("give 1 to 100 emails", field="emails")
-        if len({e.strip().lower() for e in emails}) != len(emails):
+        well-formed emails of at most 100 characters (sent trimmed and lower-cased).
+        ``GET /v2/campaigns/{id}/recipient`` (line 2567). Free."""
+        path = _validate.path("/v2/campaigns/{campaign_id}/recipient", campaign_id=campaign_id)
+        clean = []
+        for n, email in enumerate(_validate.sized(emails, "emails", low=1, high=MAX_CHECK)):
+            try:
+                clean.append(_normalize.email(email, "emails"))
+            except ValidationError as err:
+                raise ValidationError(f"emails[{n}]: {err.message}", field="emails") from None
+            if len(clean[-1]) > MAX_CHECK_LENGTH:
+                raise ValidationError(
+                    f"emails[{n}] is longer than {MAX_CHECK_LENGTH} characters", field="emails"
+                )
+        if len(set(clean)) != len(clean):
             raise ValidationError("emails must be unique", field="emails")
-        for email in emails:
-            if len(email) > 100:
-                raise ValidationError("an email is longer than 100 characters", field="emails")
         return await self._call(
-            list[RecipientCheck],
-            "GET",
-            f"/v2/campaigns/{campaign_id}/recipient",
-            params={"emails": [e.strip() for e in emails]},
-            timeout=timeout,
+            list[RecipientCheck], "GET", path, params={"emails": clean}, timeout=timeout
         )
 
     async def change_status(
@@ -47,12 +53,13 @@ class RecipientsResource(Resource):
     ) -> None:
         """Set a recipient's status to ``Active``, ``Paused`` or ``Unsubscribed`` (not for
         finished or moved ones). ``POST /v1/change-recipient-status`` (line 2622). Free."""
-        _validate.integer(campaign_id, "campaign_id", 1)
+        _validate.positive_id(campaign_id, "campaign_id")
         _validate.one_of(status, "status", RECIPIENT_STATUSES)
+        clean = _normalize.email(email)
         await self._request(
             "POST",
             "/v1/change-recipient-status",
-            form={"email": _normalize.email(email), "campaign_id": campaign_id, "status": status},
+            form={"email": clean, "campaign_id": campaign_id, "status": status},
             kind=CallKind.IDEMPOTENT,
             timeout=timeout,
         )
@@ -61,7 +68,7 @@ class RecipientsResource(Resource):
         self, campaign_id: int, *, timeout: float | None = None
     ) -> list[FinishedProspect]:
         """Prospects who finished the campaign. ``GET /v1/prospect-finished`` (line 2633)."""
-        _validate.integer(campaign_id, "campaign_id", 1)
+        _validate.positive_id(campaign_id, "campaign_id")
         return await self._call(
             list[FinishedProspect],
             "GET",
@@ -75,17 +82,18 @@ class RecipientsResource(Resource):
         self, list_id: int, items: Sequence[str], *, timeout: float | None = None
     ) -> list[str]:
         """Add emails or domains to a do-not-email list; returns those that were already in
-        it. ``POST /v1/do-not-email-list`` (reference line 2654). Free."""
-        _validate.integer(list_id, "list_id", 1)
-        if isinstance(items, str) or not items:
-            raise ValidationError("give at least one email or domain", field="items")
+        it: 1 to 1,000 items per call. ``POST /v1/do-not-email-list`` (reference line 2654).
+        Free."""
+        _validate.positive_id(list_id, "list_id")
         clean = []
-        for item in items:
-            text = item.strip().lower()
-            if "@" in text:
-                clean.append(_normalize.email(text, "items"))
-            else:
-                clean.append(_normalize.domain(text, "items"))
+        for n, item in enumerate(_validate.sized(items, "items", low=1, high=MAX_DNE_ITEMS)):
+            try:
+                if isinstance(item, str) and "@" in item:
+                    clean.append(_normalize.email(item, "items"))
+                else:
+                    clean.append(_normalize.domain(item, "items"))
+            except ValidationError as err:
+                raise ValidationError(f"items[{n}]: {err.message}", field="items") from None
         payload = await self._request(
             "POST",
             "/v1/do-not-email-list",

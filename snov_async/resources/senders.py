@@ -7,6 +7,7 @@ from typing import Any
 from .. import _validate
 from .._convert import UNSET, Unset, to_body
 from .._retry import CallKind
+from ..errors import ValidationError
 from ..models.senders import (
     ConnectionSettings,
     SenderAccount,
@@ -42,6 +43,8 @@ class SendersResource(Resource):
 
         ``POST /v2/sender-accounts/emails`` (reference line 851). Free.
         """
+        if not isinstance(account, SenderAccountCreate):
+            raise ValidationError("account must be a SenderAccountCreate", field="account")
         return await self._call(SenderAccount, "POST", PATH, json=to_body(account), timeout=timeout)
 
     async def update(
@@ -71,7 +74,7 @@ class SendersResource(Resource):
 
         ``PATCH /v2/sender-accounts/emails/{id}`` (reference line 920). Free.
         """
-        _validate.integer(sender_id, "sender_id", 1)
+        path = _validate.path(PATH + "/{sender_id}", sender_id=sender_id)
         changes: dict[str, Any] = {
             "sender_name": sender_name,
             "email_from": email_from,
@@ -92,9 +95,7 @@ class SendersResource(Resource):
         given = changed(changes)
         check_sender_fields(_Changes(given))
         body = {k: (None if v is None else to_body(v)) for k, v in given.items()}
-        return await self._call(
-            SenderAccount, "PATCH", f"{PATH}/{sender_id}", json=body, timeout=timeout
-        )
+        return await self._call(SenderAccount, "PATCH", path, json=body, timeout=timeout)
 
     async def check_status(
         self, sender_account_id: int, *, timeout: float | None = None
@@ -103,7 +104,7 @@ class SendersResource(Resource):
 
         ``GET /v2/sender-accounts/check-sender-status`` (reference line 989). Free.
         """
-        _validate.integer(sender_account_id, "sender_account_id", 1)
+        _validate.positive_id(sender_account_id, "sender_account_id")
         return await self._call(
             SenderStatus,
             "GET",

@@ -12,7 +12,7 @@ from ..errors import SnovError
 from ..models.tasks import TaskStart
 from ..models.verification import EmailCheck, EmailVerification, VerificationResult
 from ._base import Resource
-from ._tasks import data_list
+from ._tasks import check_bulk, data_list
 
 __all__ = ["VerificationResource", "VerifySpec"]
 
@@ -88,6 +88,7 @@ class VerificationResource(Resource):
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[EmailVerification]:
         """Like `verify`, yielding each result as it completes (``.index`` says which)."""
+        check_bulk(emails, "emails", progress)
         return self._runner.iterate(self.spec, emails, progress=progress)
 
     async def start_verify(

@@ -23,6 +23,12 @@ __all__ = ["WarmUpResource"]
 PATH = "/v2/warm-up"
 PER_PAGE = (20, 50, 100)
 LIST_STATUSES = ("active", "paused", "completed", "error")
+#: Pages of warm-ups, at most.
+MAX_PAGE = 100_000
+
+
+def _path(warmup_id: int) -> str:
+    return _validate.path(PATH + "/{warmup_id}", warmup_id=warmup_id)
 
 
 class WarmUpResource(Resource):
@@ -33,6 +39,8 @@ class WarmUpResource(Resource):
     async def create(self, warmup: WarmUpCreate, *, timeout: float | None = None) -> int:
         """Create and start a warm-up; returns its id. The body is checked when
         `WarmUpCreate` is made. ``POST /v2/warm-up`` (reference line 1072)."""
+        if not isinstance(warmup, WarmUpCreate):
+            raise ValidationError("warmup must be a WarmUpCreate", field="warmup")
         payload = await self._request("POST", PATH, json=to_body(warmup), timeout=timeout)
         return int(payload["data"]["id"])
 
@@ -48,7 +56,7 @@ class WarmUpResource(Resource):
 
         ``GET /v2/warm-up`` (reference line 1101). Free.
         """
-        _validate.integer(page, "page", 1)
+        _validate.integer(page, "page", 1, MAX_PAGE)
         _validate.one_of(per_page, "per_page", PER_PAGE)
         if status is not None:
             _validate.one_of(status, "status", LIST_STATUSES)
@@ -72,8 +80,7 @@ class WarmUpResource(Resource):
 
     async def get(self, warmup_id: int, *, timeout: float | None = None) -> WarmUp:
         """One warm-up. ``GET /v2/warm-up/{id}`` (reference line 1160). Free."""
-        _validate.integer(warmup_id, "warmup_id", 1)
-        return await self._call(WarmUp, "GET", f"{PATH}/{warmup_id}", timeout=timeout)
+        return await self._call(WarmUp, "GET", _path(warmup_id), timeout=timeout)
 
     async def update(
         self,
@@ -100,7 +107,7 @@ class WarmUpResource(Resource):
     ) -> int:
         """Change only the fields given (``status``: active, paused, completed or deleted;
         ``from_`` 1-10 here). ``PATCH /v2/warm-up/{id}`` (reference line 1235)."""
-        _validate.integer(warmup_id, "warmup_id", 1)
+        path = _path(warmup_id)
         changes: dict[str, Any] = {
             "status": status,
             "strategy": strategy,
@@ -126,15 +133,12 @@ class WarmUpResource(Resource):
                 given["status"], "status", ("active", "paused", "completed", "deleted")
             )
         check_warmup_fields(given, creating=False)
-        payload = await self._request(
-            "PATCH", f"{PATH}/{warmup_id}", json=to_body(given), timeout=timeout
-        )
+        payload = await self._request("PATCH", path, json=to_body(given), timeout=timeout)
         return int(payload["data"]["id"])
 
     async def delete(self, warmup_id: int, *, timeout: float | None = None) -> int:
         """Delete a warm-up. ``DELETE /v2/warm-up/{id}`` (reference line 1266)."""
-        _validate.integer(warmup_id, "warmup_id", 1)
-        payload = await self._request("DELETE", f"{PATH}/{warmup_id}", timeout=timeout)
+        payload = await self._request("DELETE", _path(warmup_id), timeout=timeout)
         return int(payload["data"]["id"])
 
     async def statistics(
@@ -151,7 +155,7 @@ class WarmUpResource(Resource):
 
         ``GET /v2/warm-up/statistics/{id}`` (reference line 1280). Free.
         """
-        _validate.integer(warmup_id, "warmup_id", 1)
+        path = _validate.path(PATH + "/statistics/{warmup_id}", warmup_id=warmup_id)
         params: dict[str, Any] = {}
         if period is not None:
             params["period"] = _validate.one_of(period, "period", ("two_weeks", "month"))
@@ -162,10 +166,4 @@ class WarmUpResource(Resource):
             params["date_to"] = _validate.date(date_to, "date_to")
             if params["date_to"] < params["date_from"]:
                 raise ValidationError("date_to must not be before date_from", field="date_to")
-        return await self._call(
-            WarmUpStatistics,
-            "GET",
-            f"{PATH}/statistics/{warmup_id}",
-            params=params,
-            timeout=timeout,
-        )
+        return await self._call(WarmUpStatistics, "GET", path, params=params, timeout=timeout)

@@ -7,11 +7,14 @@ from typing import Any
 from .. import _validate
 from .._convert import structure
 from .._retry import CallKind
-from ..errors import ValidationError
 from ..models.crm import WEBHOOK_EVENTS, Webhook, WebhookList, WebhookObject, WebhookStatus
 from ._base import Resource
 
 __all__ = ["WebhooksResource"]
+
+
+def _webhook_path(webhook_id: int) -> str:
+    return _validate.path("/v2/webhooks/{webhook_id}", webhook_id=webhook_id)
 
 
 class WebhooksResource(Resource):
@@ -40,13 +43,10 @@ class WebhooksResource(Resource):
     ) -> Webhook:
         """Subscribe ``endpoint_url`` to an object/action pair from the reference's table
         (e.g. ``email_verification``/``verified``). ``POST /v2/webhooks`` (line 3802). Free."""
-        obj = str(getattr(event_object, "value", event_object))
+        obj = getattr(event_object, "value", event_object)
         _validate.one_of(obj, "event_object", tuple(WEBHOOK_EVENTS))
-        _validate.one_of(event_action, "event_action", WEBHOOK_EVENTS[obj])
-        if not isinstance(endpoint_url, str) or not endpoint_url.startswith(
-            ("http://", "https://")
-        ):
-            raise ValidationError("endpoint_url must be an http(s) URL", field="endpoint_url")
+        _validate.one_of(event_action, "event_action", tuple(WEBHOOK_EVENTS[obj]))
+        _validate.web_url(endpoint_url, "endpoint_url")
         body: dict[str, Any] = {
             "event_object": obj,
             "event_action": event_action,
@@ -59,13 +59,13 @@ class WebhooksResource(Resource):
     ) -> Webhook:
         """Turn a subscription ``active`` or ``deactivated``.
         ``PUT /v2/webhooks/{webhook_id}`` (reference line 3839). Free."""
-        _validate.integer(webhook_id, "webhook_id", 1)
-        value = str(getattr(status, "value", status))
+        path = _webhook_path(webhook_id)
+        value = getattr(status, "value", status)
         _validate.one_of(value, "status", ("active", "deactivated"))
         return await self._call(
             Webhook,
             "PUT",
-            f"/v2/webhooks/{webhook_id}",
+            path,
             json={"status": value},
             kind=CallKind.IDEMPOTENT,
             timeout=timeout,
@@ -73,5 +73,4 @@ class WebhooksResource(Resource):
 
     async def delete(self, webhook_id: int, *, timeout: float | None = None) -> None:
         """Delete a subscription. ``DELETE /v2/webhooks/{webhook_id}`` (line 3873). Free."""
-        _validate.integer(webhook_id, "webhook_id", 1)
-        await self._request("DELETE", f"/v2/webhooks/{webhook_id}", timeout=timeout)
+        await self._request("DELETE", _webhook_path(webhook_id), timeout=timeout)
