@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 
+from . import _validate
 from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
@@ -53,6 +55,80 @@ __all__ = ["SnovClient"]
 ENV_CLIENT_ID = "SNOV_CLIENT_ID"
 ENV_CLIENT_SECRET = "SNOV_CLIENT_SECRET"
 ENV_BASE_URL = "SNOV_BASE_URL"
+
+
+#: Limits of the settings (see `SnovClient`); beyond them a value is a mistake, not a choice.
+MAX_CREDENTIAL = 512
+MAX_TIMEOUT = 24 * 3600.0
+MAX_REQUESTS_PER_MINUTE = 1_000_000.0
+MAX_BURST = 10_000
+MAX_TASKS_IN_FLIGHT = 100_000
+MAX_TASK_SECONDS = 30 * 24 * 3600.0
+MAX_CACHE_TTL = 10 * 365 * 24 * 3600.0
+
+
+def _check_settings(
+    *,
+    base_url: Any,
+    requests_per_minute: Any,
+    burst: Any,
+    pacing_margin: Any,
+    token_refresh_margin: Any,
+    max_tasks_in_flight: Any,
+    task_timeout: Any,
+    initial_task_latency: Any,
+    push_timeout: Any,
+    cache_ttl: Any,
+    resend_unknown: Any,
+    session: Any,
+    webhook: Any,
+    retry: Any,
+) -> None:
+    """Every setting of `SnovClient`, checked at construction: `ConfigurationError` naming
+    the setting for a wrong type, NaN, an infinity, a value out of range or a malformed URL."""
+    url = _validate.web_url(base_url, "base_url", error=ConfigurationError)
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigurationError(
+            "base_url must be a scheme, a host and an optional path (no user, query or fragment)",
+            field="base_url",
+        )
+    _validate.number(
+        requests_per_minute, "requests_per_minute", above=0, high=MAX_REQUESTS_PER_MINUTE
+    )
+    _validate.integer(burst, "burst", 1, MAX_BURST, error=ConfigurationError)
+    _validate.number(pacing_margin, "pacing_margin", low=0, high=0.99)
+    _validate.number(token_refresh_margin, "token_refresh_margin", low=0, high=MAX_TIMEOUT)
+    _validate.integer(
+        max_tasks_in_flight, "max_tasks_in_flight", 1, MAX_TASKS_IN_FLIGHT, error=ConfigurationError
+    )
+    _validate.number(task_timeout, "task_timeout", above=0, high=MAX_TASK_SECONDS)
+    _validate.number(initial_task_latency, "initial_task_latency", above=0, high=MAX_TASK_SECONDS)
+    _validate.number(push_timeout, "push_timeout", above=0, high=MAX_TASK_SECONDS)
+    _validate.number(cache_ttl, "cache_ttl", low=0, high=MAX_CACHE_TTL)
+    if not isinstance(resend_unknown, bool):
+        raise ConfigurationError("resend_unknown must be True or False", field="resend_unknown")
+    if session is not None and not isinstance(session, aiohttp.ClientSession):
+        raise ConfigurationError("session must be an aiohttp.ClientSession", field="session")
+    if webhook is not None and not isinstance(webhook, WebhookReceiver):
+        raise ConfigurationError("webhook must be a WebhookReceiver", field="webhook")
+    if retry is not None:
+        if not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy", field="retry")
+        _validate.integer(
+            retry.max_attempts, "retry.max_attempts", 1, 100, error=ConfigurationError
+        )
+        for field in ("backoff_base", "backoff_max", "max_retry_after"):
+            _validate.number(getattr(retry, field), f"retry.{field}", low=0, high=MAX_TIMEOUT)
+
+
+def _check_client_timeout(timeout: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+    """An ``aiohttp.ClientTimeout`` whose set fields are finite positive seconds."""
+    for field in ("total", "connect", "sock_read", "sock_connect"):
+        value = getattr(timeout, field, None)
+        if value is not None:
+            _validate.number(value, f"timeout.{field}", above=0, high=MAX_TIMEOUT)
+    return timeout
 
 
 class SnovClient:
@@ -102,6 +178,13 @@ class SnovClient:
     the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
     session honours ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY``.
 
+    Every setting is checked here, before any I/O: a wrong type, NaN, an infinity, a negative
+    or out-of-range number, or a malformed ``base_url``/``redis://`` URL raises
+    `ConfigurationError` naming it. Ranges: ``requests_per_minute`` > 0 (at most 1,000,000),
+    ``burst`` 1-10,000, ``pacing_margin`` 0-0.99, ``timeout`` and ``token_refresh_margin`` up
+    to 24 h, ``max_tasks_in_flight`` 1-100,000, ``task_timeout``, ``initial_task_latency`` and
+    ``push_timeout`` > 0 (at most 30 days), ``cache_ttl`` 0 to 10 years.
+
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
     """
@@ -147,30 +230,44 @@ class SnovClient:
                 f"client_secret is required (pass it, or set {ENV_CLIENT_SECRET})",
                 field="client_secret",
             )
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"base_url must be an http(s) URL, got {base_url!r}", field="base_url"
-            )
-        if isinstance(timeout, (int, float)):
-            if timeout <= 0:
-                raise ConfigurationError("timeout must be positive", field="timeout")
-            client_timeout = aiohttp.ClientTimeout(total=float(timeout))
-        elif isinstance(timeout, aiohttp.ClientTimeout):
-            client_timeout = timeout
+        for field, value in (("client_id", client_id), ("client_secret", client_secret)):
+            if len(value) > MAX_CREDENTIAL or not value.isprintable() or value != value.strip():
+                raise ConfigurationError(  # never shows the value
+                    f"{field} must be 1-{MAX_CREDENTIAL} printable characters without "
+                    "surrounding spaces",
+                    field=field,
+                )
+        _check_settings(
+            base_url=base_url,
+            requests_per_minute=requests_per_minute,
+            burst=burst,
+            pacing_margin=pacing_margin,
+            token_refresh_margin=token_refresh_margin,
+            max_tasks_in_flight=max_tasks_in_flight,
+            task_timeout=task_timeout,
+            initial_task_latency=initial_task_latency,
+            push_timeout=push_timeout,
+            cache_ttl=cache_ttl,
+            resend_unknown=resend_unknown,
+            session=session,
+            webhook=webhook,
+            retry=retry,
+        )
+        if isinstance(timeout, aiohttp.ClientTimeout):
+            client_timeout = _check_client_timeout(timeout)
         else:
-            raise ConfigurationError(
-                "timeout must be seconds or an aiohttp.ClientTimeout", field="timeout"
-            )
-        if token_refresh_margin < 0:
-            raise ConfigurationError("token_refresh_margin must be >= 0")
-        if not (isinstance(max_tasks_in_flight, int) and max_tasks_in_flight >= 1):
-            raise ConfigurationError("max_tasks_in_flight must be an integer >= 1")
-        if task_timeout <= 0 or initial_task_latency <= 0:
-            raise ConfigurationError("task_timeout and initial_task_latency must be positive")
+            seconds = _validate.number(timeout, "timeout", above=0, high=MAX_TIMEOUT)
+            client_timeout = aiohttp.ClientTimeout(total=seconds)
+        if journal is not None and not isinstance(journal, Journal):
+            if isinstance(journal, str) and journal.startswith(("redis://", "rediss://")):
+                _validate.redis_url(journal, "journal")
+            else:
+                _validate.file_path(journal, "journal")
         redis_url: str | None = None
         if isinstance(pacer, str):
             if not pacer.startswith(("redis://", "rediss://")):
                 raise ConfigurationError("pacer must be a Pacer or a redis:// URL", field="pacer")
+            _validate.redis_url(pacer, "pacer")
             from ._redis import RedisPacer
 
             redis_url = pacer

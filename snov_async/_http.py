@@ -54,7 +54,11 @@ def as_client_timeout(
     `ConfigurationError` for anything else, before any request."""
     if isinstance(value, aiohttp.ClientTimeout):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")  # NaN and infinities too
+    ):
         raise ConfigurationError(
             f"{field} must be a positive number of seconds or an aiohttp.ClientTimeout, "
             f"got {value!r}",

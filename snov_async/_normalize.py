@@ -57,8 +57,8 @@ def _text(value: Any, field: str, max_len: int = _RAW_MAX) -> str:
 def _ascii_lower(text: str, field: str, what: str) -> str:
     if not text.isascii():
         raise ValidationError(
-            f"{what} must be ASCII (got {_shown(text)}); non-ASCII characters could turn it "
-            "into another address once lower-cased",
+            f"{field}: {what} must be ASCII (got {_shown(text)}); non-ASCII characters could "
+            "turn it into another address once lower-cased",
             field=field,
         )
     return text.lower()
@@ -72,7 +72,7 @@ def email(value: Any, field: str = "email") -> str:
         raise ValidationError(f"{field} is empty", field=field)
     text = _ascii_lower(text, field, "an email address")
     if not _EMAIL.match(text) or len(text.split("@", 1)[0]) > 64:
-        raise ValidationError(f"malformed email address: {_shown(text)}", field=field)
+        raise ValidationError(f"{field}: malformed email address {_shown(text)}", field=field)
     return text
 
 
@@ -86,12 +86,12 @@ def domain(value: Any, field: str = "domain") -> str:
     try:
         host = urlsplit(text).hostname if "://" in text else text.split("/", 1)[0]
     except ValueError:  # "http://[::1" and other URLs urllib cannot read
-        raise ValidationError(f"malformed domain: {_shown(text)}", field=field) from None
+        raise ValidationError(f"{field}: malformed domain {_shown(text)}", field=field) from None
     text = (host or "").removeprefix("www.").rstrip(".")
     if not text:
         raise ValidationError(f"{field} is empty", field=field)
     if not _DOMAIN.match(text):
-        raise ValidationError(f"malformed domain: {_shown(text)}", field=field)
+        raise ValidationError(f"{field}: malformed domain {_shown(text)}", field=field)
     return text
 
 
@@ -107,7 +107,7 @@ def company_name(value: Any, field: str = "name") -> str:
     """A company name: trimmed, inner spaces collapsed, 1-255 characters."""
     text = _text(value, field, MAX_COMPANY)
     if not text:
-        raise ValidationError("company name is empty", field=field)
+        raise ValidationError(f"{field}: the company name is empty", field=field)
     return text
 
 
@@ -118,7 +118,7 @@ def linkedin_url(value: Any, field: str = "url") -> str:
     (1-100 characters); the whole URL is at most 2,048 characters."""
     text = _text(value, field, MAX_URL)
     if not text:
-        raise ValidationError("LinkedIn URL is empty", field=field)
+        raise ValidationError(f"{field}: the LinkedIn URL is empty", field=field)
     candidate = text if "://" in text else "https://" + text
     try:
         parts = urlsplit(candidate)
@@ -126,7 +126,9 @@ def linkedin_url(value: Any, field: str = "url") -> str:
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:  # "https://[linkedin.com/in/x" and other URLs urllib cannot read
-        raise ValidationError(f"not a LinkedIn profile URL: {_shown(text)}", field=field) from None
+        raise ValidationError(
+            f"{field}: not a LinkedIn profile URL {_shown(text)}", field=field
+        ) from None
     match = _LI_PATH.match(parts.path)
     if (
         not raw_host.isascii()
@@ -134,7 +136,7 @@ def linkedin_url(value: Any, field: str = "url") -> str:
         or not (host == "linkedin.com" or host.endswith(".linkedin.com"))
         or match is None
     ):
-        raise ValidationError(f"not a LinkedIn profile URL: {_shown(text)}", field=field)
+        raise ValidationError(f"{field}: not a LinkedIn profile URL {_shown(text)}", field=field)
     return f"https://www.linkedin.com/in/{match.group(1)}/"
 
 

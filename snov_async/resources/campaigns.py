@@ -33,9 +33,7 @@ def _campaign_path(campaign_id: int, tail: str = "") -> str:
     return _validate.path(CAMPAIGN + tail, campaign_id=campaign_id)
 
 
-def _content_path(campaign_id: int, step_id: int | str, content_id: int | None = None) -> str:
-    if content_id is None:
-        return _validate.path(CONTENT + "/create", campaign_id=campaign_id, step_id=step_id)
+def _content_path(campaign_id: int, step_id: int | str, content_id: int) -> str:
     return _validate.path(
         CONTENT + "/{content_id}", campaign_id=campaign_id, step_id=step_id, content_id=content_id
     )
@@ -215,7 +213,7 @@ class CampaignsResource(Resource):
     ) -> ContentBlock:
         """Write (or overwrite) content block ``content_id`` of an email step; only while the
         campaign is new, paused or scheduled. ``POST .../content/create`` (line 2474). Free."""
-        path = _content_path(campaign_id, step_id)
+        path = _validate.path(CONTENT + "/create", campaign_id=campaign_id, step_id=step_id)
         _validate.positive_id(content_id, "content_id")
         fields = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}
         _content_fields(fields)

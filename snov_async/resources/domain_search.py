@@ -46,7 +46,7 @@ def prospect_hash(raw: Any) -> str:
             url_path = ""
         if not url_path.startswith(prefix):
             raise ValidationError(
-                "prospect must be a prospect hash or its search_emails_start URL",
+                "prospect_hash: give a prospect hash or its search_emails_start URL",
                 field="prospect_hash",
             )
         text = url_path[len(prefix) :].rstrip("/")

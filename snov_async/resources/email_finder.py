@@ -182,6 +182,7 @@ class EmailFinderResource(Resource):
         Cost: 1 credit per valid or unknown email found; nothing when nothing is found.
         Reference line 330.
         """
+        check_bulk(rows, "rows", progress)
         return await self._runner.run(self.find_spec, rows, progress=progress)
 
     def find_emails_iter(
@@ -222,6 +223,7 @@ class EmailFinderResource(Resource):
 
         Cost: 1 credit per domain found. Reference line 428.
         """
+        check_bulk(names, "names", progress)
         return await self._runner.run(self.domain_spec, names, progress=progress)
 
     def company_domains_iter(

@@ -108,6 +108,7 @@ class EnrichmentResource(Resource):
         a member URL gets a `ValidationError` unsent. Cost: 1 credit per profile found.
         Reference line 481.
         """
+        check_bulk(urls, "urls", progress)
         return await self._runner.run(self.li_spec, urls, progress=progress)
 
     def linkedin_profiles_iter(

@@ -21,6 +21,8 @@ from ._base import Resource, changed
 __all__ = ["SendersResource"]
 
 PATH = "/v2/sender-accounts/emails"
+#: The fields an update clears with ``None``.
+CLEARABLE = ("reply_to", "signature", "bcc_email", "tags")
 
 
 class _Changes:
@@ -93,6 +95,9 @@ class SendersResource(Resource):
             "timezoneId": timezone_id,
         }
         given = changed(changes)
+        for field, value in given.items():
+            if value is None and field not in CLEARABLE:
+                raise ValidationError(f"{field} cannot be None (only {CLEARABLE} can)", field=field)
         check_sender_fields(_Changes(given))
         body = {k: (None if v is None else to_body(v)) for k, v in given.items()}
         return await self._call(SenderAccount, "PATCH", path, json=body, timeout=timeout)

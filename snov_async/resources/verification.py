@@ -79,6 +79,7 @@ class VerificationResource(Resource):
 
         Cost: 1 credit per address verified. Reference line 746.
         """
+        check_bulk(emails, "emails", progress)
         return await self._runner.run(self.spec, emails, progress=progress)
 
     def verify_iter(

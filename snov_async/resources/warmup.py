@@ -128,6 +128,9 @@ class WarmUpResource(Resource):
             "template_name": template_name,
         }
         given = changed(changes)
+        for field, value in given.items():
+            if value is None:
+                raise ValidationError(f"{field} cannot be None", field=field)
         if "status" in given:
             _validate.one_of(
                 given["status"], "status", ("active", "paused", "completed", "deleted")
