@@ -35,6 +35,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _RAW_MAX = 4 * MAX_URL
 
 
+def _in(field: str, default: str = "") -> str:
+    """`` (in <field>)`` for a message, unless the field is the one the message names."""
+    return "" if field == default else f" (in {field})"
+
+
 def _shown(text: str) -> str:
     return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
@@ -57,7 +62,7 @@ def _text(value: Any, field: str, max_len: int = _RAW_MAX) -> str:
 def _ascii_lower(text: str, field: str, what: str) -> str:
     if not text.isascii():
         raise ValidationError(
-            f"{field}: {what} must be ASCII (got {_shown(text)}); non-ASCII characters could "
+            f"{what} must be ASCII{_in(field)} (got {_shown(text)}); non-ASCII characters could "
             "turn it into another address once lower-cased",
             field=field,
         )
@@ -72,7 +77,9 @@ def email(value: Any, field: str = "email") -> str:
         raise ValidationError(f"{field} is empty", field=field)
     text = _ascii_lower(text, field, "an email address")
     if not _EMAIL.match(text) or len(text.split("@", 1)[0]) > 64:
-        raise ValidationError(f"{field}: malformed email address {_shown(text)}", field=field)
+        raise ValidationError(
+            f"malformed email address{_in(field, 'email')}: {_shown(text)}", field=field
+        )
     return text
 
 
@@ -86,12 +93,16 @@ def domain(value: Any, field: str = "domain") -> str:
     try:
         host = urlsplit(text).hostname if "://" in text else text.split("/", 1)[0]
     except ValueError:  # "http://[::1" and other URLs urllib cannot read
-        raise ValidationError(f"{field}: malformed domain {_shown(text)}", field=field) from None
+        raise ValidationError(
+            f"malformed domain{_in(field, 'domain')}: {_shown(text)}", field=field
+        ) from None
     text = (host or "").removeprefix("www.").rstrip(".")
     if not text:
         raise ValidationError(f"{field} is empty", field=field)
     if not _DOMAIN.match(text):
-        raise ValidationError(f"{field}: malformed domain {_shown(text)}", field=field)
+        raise ValidationError(
+            f"malformed domain{_in(field, 'domain')}: {_shown(text)}", field=field
+        )
     return text
 
 
@@ -107,7 +118,7 @@ def company_name(value: Any, field: str = "name") -> str:
     """A company name: trimmed, inner spaces collapsed, 1-255 characters."""
     text = _text(value, field, MAX_COMPANY)
     if not text:
-        raise ValidationError(f"{field}: the company name is empty", field=field)
+        raise ValidationError(f"company name is empty{_in(field, 'name')}", field=field)
     return text
 
 
@@ -118,7 +129,7 @@ def linkedin_url(value: Any, field: str = "url") -> str:
     (1-100 characters); the whole URL is at most 2,048 characters."""
     text = _text(value, field, MAX_URL)
     if not text:
-        raise ValidationError(f"{field}: the LinkedIn URL is empty", field=field)
+        raise ValidationError(f"LinkedIn URL is empty{_in(field, 'url')}", field=field)
     candidate = text if "://" in text else "https://" + text
     try:
         parts = urlsplit(candidate)
@@ -127,7 +138,7 @@ def linkedin_url(value: Any, field: str = "url") -> str:
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:  # "https://[linkedin.com/in/x" and other URLs urllib cannot read
         raise ValidationError(
-            f"{field}: not a LinkedIn profile URL {_shown(text)}", field=field
+            f"not a LinkedIn profile URL{_in(field, 'url')}: {_shown(text)}", field=field
         ) from None
     match = _LI_PATH.match(parts.path)
     if (
@@ -136,7 +147,9 @@ def linkedin_url(value: Any, field: str = "url") -> str:
         or not (host == "linkedin.com" or host.endswith(".linkedin.com"))
         or match is None
     ):
-        raise ValidationError(f"{field}: not a LinkedIn profile URL {_shown(text)}", field=field)
+        raise ValidationError(
+            f"not a LinkedIn profile URL{_in(field, 'url')}: {_shown(text)}", field=field
+        )
     return f"https://www.linkedin.com/in/{match.group(1)}/"
 
 

@@ -275,8 +275,9 @@ async def test_an_input_iterator_that_fails_raises_to_the_caller(
 
 async def test_a_single_string_is_refused(pair: tuple[Sandbox, SnovClient]) -> None:
     _, snov = pair
-    with pytest.raises(TypeError, match="not a single string"):
+    with pytest.raises(ValidationError, match="not a single str") as info:
         await snov.verification.verify("a@b.io")  # type: ignore[arg-type]
+    assert info.value.field == "emails"
 
 
 async def test_same_name_rows_never_share_a_batch(pair: tuple[Sandbox, SnovClient]) -> None:

@@ -6,13 +6,14 @@ because of the one value it changes."""
 from __future__ import annotations
 
 import datetime
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from snov_async import SnovError, ValidationError
+from snov_async import ConfigurationError, SnovClient, SnovError, ValidationError
 from snov_async.models.campaigns import CampaignCreate, Email, Goal, Sequence
 from snov_async.models.email_finder import NameDomain
 from snov_async.models.senders import ConnectionSettings, SenderAccountCreate
@@ -566,8 +567,6 @@ def method_of(snov: Any, name: str) -> Callable[..., Any]:
 
 
 def test_the_table_covers_every_public_method() -> None:
-    from snov_async import SnovClient
-
     client = SnovClient("id", "secret")
     public = {
         f"{section}.{name}"
@@ -613,3 +612,32 @@ async def test_a_hostile_argument_is_refused_unsent(
             message = str(info.value)
             assert field in message or field.replace("_", " ") in message, (value, message)
             assert len(message) < 500, value  # a 1 MB value is not copied into the message
+
+
+TIMED = sorted(
+    name
+    for name, (good, _, _) in TABLE.items()
+    if "timeout"
+    in inspect.signature(
+        getattr(SnovClient("id", "secret"), name.split(".")[0]).__class__.__dict__[
+            name.split(".")[1]
+        ]
+    ).parameters
+)
+BAD_TIMEOUTS = [math.nan, math.inf, -math.inf, -1, 0, "5", True, [5]]
+
+
+def test_per_call_timeouts_are_covered() -> None:
+    assert len(TIMED) >= 40
+
+
+@pytest.mark.parametrize("name", TIMED)
+async def test_a_hostile_per_call_timeout_is_refused_unsent(name: str) -> None:
+    good, _, _ = TABLE[name]
+    async with recorded() as (snov, mocked):
+        for value in BAD_TIMEOUTS:
+            with pytest.raises(SnovError) as info:
+                await invoke(method_of(snov, name), **good, timeout=value)
+            assert isinstance(info.value, ConfigurationError | ValidationError), value
+            assert info.value.field == "timeout", (value, str(info.value))
+            assert sent(mocked) == [], value

@@ -46,7 +46,6 @@ CASES: list[tuple[str, Any]] = [
             "https://api.snov.io/\x00",
             "https://\u0430pi.snov.io",  # a Cyrillic a
             "",
-            None,
             5,
             b"https://api.snov.io",
         )
@@ -139,3 +138,13 @@ def test_a_journal_path_that_is_a_directory_is_refused(tmp_path: Path) -> None:
         SnovClient("id", "secret", journal=tmp_path)
     assert info.value.field == "journal"
     SnovClient("id", "secret", journal=tmp_path / "runs.db")  # a file path is fine
+
+
+@pytest.mark.parametrize("value", ["http://", "api.snov.io", "https://api.snov.io/?x=1"])
+def test_a_bad_base_url_from_the_environment_is_refused(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SNOV_BASE_URL", value)
+    with pytest.raises(ConfigurationError) as info:
+        SnovClient("id", "secret")
+    assert info.value.field == "base_url"
