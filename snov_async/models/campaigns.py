@@ -369,8 +369,21 @@ class CampaignCreate:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip() or len(self.title) > 255:
             raise ValidationError("title is required (at most 255 characters)", field="title")
+        _validate.text(self.title, "title", max_len=_validate.MAX_TITLE)
         _validate.one_of(self.priority, "priority", ("low", "medium", "high"))
-        _validate.integer(self.list_id, "list_id", 1)
+        _validate.positive_id(self.list_id, "list_id")
+        _validate.flag(self.complete_campaign_after_last_step, "complete_campaign_after_last_step")
+        for field in ("email_accounts", "linkedin_accounts"):
+            if getattr(self, field) is not None:
+                object.__setattr__(self, field, _validate.id_list(getattr(self, field), field))
+        for field in ("black_list_id", "schedule_id"):
+            if getattr(self, field) is not None:
+                _validate.positive_id(getattr(self, field), field)
+        for field in ("tracking", "sending_settings", "deals"):
+            if getattr(self, field) is not None and not isinstance(getattr(self, field), dict):
+                raise ValidationError(f"{field} must be a dict", field=field)
+        if self.provider_matching is not None:
+            _validate.flag(self.provider_matching, "provider_matching")
         _validate.one_of(self.archive_in_months, "archive_in_months", (1, 2, 3, 6))
         if not isinstance(self.sequence, Sequence):
             raise ValidationError("sequence must be a Sequence", field="sequence")

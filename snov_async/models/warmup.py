@@ -131,7 +131,8 @@ class WarmUpCreate:
     template_name: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        _validate.integer(self.email_account_id, "email_account_id", 1)
+        _validate.positive_id(self.email_account_id, "email_account_id")
+        _validate.integer(self.per_day, "per_day", 1, 1000)
         values = {f.name.rstrip("_"): getattr(self, f.name) for f in attrs.fields(type(self))}
         check_warmup_fields(values, creating=True)
         if values["campaign_deadline"] is not None:
