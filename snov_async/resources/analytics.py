@@ -70,6 +70,7 @@ class AnalyticsResource(Resource):
         timeout: float | None = None,
     ) -> CampaignAnalytics:
         """Counters and rates of campaigns in a period (all active campaigns by default).
+        Each filter takes up to 100 ids (``owners``: up to 100 emails).
         ``GET /v2/statistics/campaign-analytics`` (reference line 2692). Free."""
         start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
         if end < start:

@@ -212,7 +212,8 @@ class CampaignsResource(Resource):
         timeout: float | None = None,
     ) -> ContentBlock:
         """Write (or overwrite) content block ``content_id`` of an email step; only while the
-        campaign is new, paused or scheduled. ``POST .../content/create`` (line 2474). Free."""
+        campaign is new, paused or scheduled. ``subject`` 1-1,000 characters, ``body`` (HTML)
+        1-500,000. ``POST .../content/create`` (line 2474). Free."""
         path = _validate.path(CONTENT + "/create", campaign_id=campaign_id, step_id=step_id)
         _validate.positive_id(content_id, "content_id")
         fields = {"subject": subject, "body": body, "plain_text": plain_text, "usage": usage}

@@ -249,7 +249,8 @@ class DomainSearchResource(Resource):
         self, domain: str, *, positions: Sequence[str] = (), page: int = 1
     ) -> ProspectsPage:
         """One page (20 per page) of the people working at ``domain``, optionally only those
-        holding one of up to 10 ``positions``. Reference lines 101 and 129."""
+        holding one of up to 10 ``positions`` (each at most 255 characters); ``page`` 1-100,000.
+        Reference lines 101 and 129."""
         clean = _normalize.domain(domain)
         wanted = _positions(positions)
         _validate.integer(page, "page", 1, MAX_PAGE)

@@ -90,7 +90,9 @@ class ProspectsResource(Resource):
         timeout: float | None = None,
     ) -> ProspectAdded:
         """Add a prospect to a list, by email or LinkedIn URL (one of them is required).
-        ``update_contact`` and ``create_duplicates`` cannot both be true.
+        ``update_contact`` and ``create_duplicates`` cannot both be true. Limits: names 100
+        characters (``full_name`` 201), company name 255, URLs 2,048, other texts 1,000; up to
+        20 ``phones`` of 50 characters, 100 ``custom_fields``, 10 ``social_links``.
 
         ``POST /v1/add-prospect-to-list`` (reference line 3238). Free. Not retried once sent
         (it could add the prospect twice); a failure then raises `OutcomeUnknownError`.
