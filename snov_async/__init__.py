@@ -22,8 +22,10 @@ from ._retry import CallKind, RetryPolicy
 from ._version import __version__
 from .errors import (
     AuthenticationError,
+    BackendError,
     ClientStateError,
     ConfigurationError,
+    JournalError,
     NotEnoughCreditsError,
     NotFoundError,
     OutcomeUnknownError,
@@ -81,9 +83,11 @@ __all__ = [
     "Sequence",
     "Trigger",
     "WarmUpCreate",
+    "BackendError",
     "ClientStateError",
     "ConfigurationError",
     "EvenPacer",
+    "JournalError",
     "NotEnoughCreditsError",
     "NotFoundError",
     "OpenEnum",

@@ -19,7 +19,11 @@ The tree::
     ├── OutcomeUnknownError         a call that starts paid work may or may not have reached
     │                               the server (read timeout, dropped connection, 5xx); it was
     │                               deliberately *not* retried. ``.cause`` holds the original.
-    └── TaskTimeoutError            a task did not complete before its deadline
+    ├── TaskTimeoutError            a task did not complete before its deadline
+    ├── BackendError                a shared backend (the Redis pacer, token cache or
+    │                               journal) failed or stayed unreachable (``.backend``)
+    └── JournalError                the journal cannot be used: not a journal file, damaged,
+                                    locked too long, or failing to write (``.path``)
 
 Every error carries the HTTP ``status`` (``None`` when there was no HTTP answer), the
 ``method`` and ``path`` of the operation (never a query string, body or header, so no secret
@@ -36,8 +40,10 @@ from collections.abc import Sequence
 
 __all__ = [
     "AuthenticationError",
+    "BackendError",
     "ClientStateError",
     "ConfigurationError",
+    "JournalError",
     "NotEnoughCreditsError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -198,3 +204,26 @@ class TaskTimeoutError(SnovError):
     """
 
     task_hash: str | None = None
+
+
+class BackendError(SnovError):
+    """A shared backend failed: the Redis pacer, token cache or journal could not be reached
+    within its bounded retries, or answered with an error.
+
+    Attributes:
+        backend: which one, e.g. ``"redis pacer"`` or ``"redis journal"``.
+    """
+
+    backend: str | None = None
+
+
+class JournalError(SnovError):
+    """The journal cannot be used: the file is not a journal (empty, garbage, another
+    program's database), is damaged or truncated, stayed locked by another process, or a
+    read or write failed. Nothing is sent for work the journal could not record.
+
+    Attributes:
+        path: the journal's file (or Redis prefix).
+    """
+
+    path: str | None = None

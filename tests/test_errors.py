@@ -11,8 +11,10 @@ from snov_async import errors
 def test_all_is_pinned() -> None:
     assert sorted(errors.__all__) == [
         "AuthenticationError",
+        "BackendError",
         "ClientStateError",
         "ConfigurationError",
+        "JournalError",
         "NotEnoughCreditsError",
         "NotFoundError",
         "OutcomeUnknownError",
