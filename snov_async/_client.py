@@ -32,6 +32,7 @@ from ._logs import setup_logging
 from ._pacing import EvenPacer, Pacer
 from ._retry import RetryPolicy
 from ._runner import TaskRunner
+from ._scope import account_scope
 from .errors import ConfigurationError
 from .journal import Journal, open_journal
 from .resources._base import Resource
@@ -263,6 +264,7 @@ class SnovClient:
                 _validate.redis_url(journal, "journal")
             else:
                 _validate.file_path(journal, "journal")
+        scope = account_scope(base_url, client_id)
         redis_url: str | None = None
         if isinstance(pacer, str):
             if not pacer.startswith(("redis://", "rediss://")):
@@ -274,7 +276,7 @@ class SnovClient:
             pacer = RedisPacer(
                 redis_url,
                 requests_per_minute,
-                key="snov_async:pacer",
+                key=f"snov_async:{scope}:pacer",
                 burst=burst,
                 margin=pacing_margin,
             )
@@ -283,6 +285,8 @@ class SnovClient:
         elif not isinstance(pacer, Pacer):
             raise ConfigurationError("pacer must have acquire() and cool_down()", field="pacer")
         self.client_id = client_id
+        #: The id of (API, account) naming this client's Redis keys and journal records.
+        self.scope = scope
         self._secret = Secret(client_secret)
         self._http = HTTPCore(
             base_url=base_url,
@@ -298,7 +302,7 @@ class SnovClient:
         if redis_url is not None:
             from ._redis import RedisTokenCache, shared_tokens
 
-            cache = RedisTokenCache(redis_url, client_id)
+            cache = RedisTokenCache(redis_url, client_id, base_url=base_url)
             tokens = self._http.tokens
             fetcher, on_invalidate = shared_tokens(cache, tokens.fetcher, token_refresh_margin)
             tokens.use_fetcher(fetcher)
@@ -311,7 +315,7 @@ class SnovClient:
             initial_latency=initial_task_latency,
             webhook=webhook,
             push_timeout=push_timeout,
-            journal=open_journal(journal),
+            journal=open_journal(journal, scope=scope),
             cache_ttl=cache_ttl,
             resend_unknown=resend_unknown,
         )
