@@ -80,6 +80,11 @@ class TokenManager:
         state = "no token" if self._token is None else "token cached"
         return f"<TokenManager {state} fetches={self.fetch_count}>"
 
+    @property
+    def fetching(self) -> bool:
+        """Whether a token request is under way."""
+        return self._lock is not None and self._lock.locked()
+
     def _valid(self, now: float) -> bool:
         return self._token is not None and now < self._expires_at
 

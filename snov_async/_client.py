@@ -18,6 +18,7 @@ from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_CACHE_TTL,
+    DEFAULT_CLOSE_GRACE,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
@@ -174,6 +175,8 @@ class SnovClient:
         cache_ttl: how long journaled answers are reused (default 7 days; 0: never).
         resend_unknown: resend inputs whose earlier start has an unknown outcome (risking a
             double charge) instead of reporting them.
+        close_grace: on close, seconds to wait for task starts already on the wire: their
+            hashes are kept (``runner.unfinished``, the journal) instead of being lost.
 
     The environment: ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and ``SNOV_BASE_URL`` fill
     the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
@@ -215,6 +218,7 @@ class SnovClient:
         journal: str | Path | Journal | None = None,
         cache_ttl: float = DEFAULT_CACHE_TTL,
         resend_unknown: bool = False,
+        close_grace: float = DEFAULT_CLOSE_GRACE,
     ) -> None:
         setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
@@ -318,6 +322,7 @@ class SnovClient:
             journal=open_journal(journal, scope=scope),
             cache_ttl=cache_ttl,
             resend_unknown=resend_unknown,
+            close_grace=close_grace,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)
@@ -345,6 +350,12 @@ class SnovClient:
         self.pipelines = PipelinesResource(self._http, self._runner)
         #: Webhook subscriptions.
         self.webhooks = WebhooksResource(self._http, self._runner)
+        self._runner.register(
+            self.verification.spec,
+            self.email_finder.find_spec,
+            self.email_finder.domain_spec,
+            self.enrichment.li_spec,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> SnovClient:

@@ -39,6 +39,12 @@ DEFAULT_INITIAL_TASK_LATENCY = 3.0
 DEFAULT_CACHE_TTL = 7 * 24 * 3600.0
 #: In push mode, seconds to wait for a task's webhook before polling it.
 DEFAULT_PUSH_TIMEOUT = 60.0
+#: On close, seconds to wait for starts already on the wire to answer (their hashes are kept).
+DEFAULT_CLOSE_GRACE = 5.0
+#: Consecutive starts of unknown outcome after which no start is sent until a probe succeeds.
+DEFAULT_BREAKER_THRESHOLD = 3
+#: Seconds without starts, after the breaker opens, before one probe start.
+DEFAULT_BREAKER_COOL_DOWN = 30.0
 
 # Retries -----------------------------------------------------------------------------------
 

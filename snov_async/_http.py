@@ -123,6 +123,9 @@ class HTTPCore:
         self._state = _State.NEW
         self.tokens = TokenManager(self._fetch_token, refresh_margin=token_refresh_margin)
         self.stats = RequestStats()
+        #: Calls between a 401 and the answer to their replay with a fresh token: the task
+        #: runner starts no paid work meanwhile (the credentials may have been revoked).
+        self.replaying = 0
         self._user_agent = f"{USER_AGENT_PREFIX}/{__version__} aiohttp/{aiohttp.__version__}"
 
     # Lifecycle ---------------------------------------------------------------------------
@@ -231,17 +234,24 @@ class HTTPCore:
                 # Nothing was sent for this call; the token request already retried.
                 raise failure.error from failure.error.__cause__
             except SnovError as err:
+                hint = err.retry_after if isinstance(err, RateLimitError) else None
+                if hint is not None:
+                    # Whatever happens to this call, nobody sends into the 429 again before
+                    # the hint is over: the whole client (and every client sharing the
+                    # pacer) waits, even when the hint is too long for this call to retry.
+                    self.pacer.cool_down(hint)
                 if attempt >= policy.max_attempts or not policy.should_retry(kind, err):
                     if policy.outcome_unknown(kind, err):
                         raise policy.as_outcome_unknown(err) from err
                     raise
                 delay = next(delays)
                 if isinstance(err, RateLimitError):
-                    if err.retry_after is not None:
-                        delay = err.retry_after
-                    # Slow the whole client: the next attempt (and everyone else's) waits in
-                    # the pacer until the cool-down is over.
-                    self.pacer.cool_down(delay)
+                    if hint is not None:
+                        delay = hint
+                    else:
+                        # Slow the whole client: the next attempt (and everyone else's) waits
+                        # in the pacer until the cool-down is over.
+                        self.pacer.cool_down(delay)
                 else:
                     await asyncio.sleep(delay)
                 attempt += 1
@@ -267,10 +277,14 @@ class HTTPCore:
             return await self._send(method, path, params, form, json, token, attempt, slot)
         except AuthenticationError:
             # The token may have been revoked or expired early: refresh once, replay once.
-            self.tokens.invalidate(token)
-            token = await self._token(slot)
-            self.stats.auth_replays += 1
-            return await self._send(method, path, params, form, json, token, attempt, slot)
+            self.replaying += 1
+            try:
+                self.tokens.invalidate(token)
+                token = await self._token(slot)
+                self.stats.auth_replays += 1
+                return await self._send(method, path, params, form, json, token, attempt, slot)
+            finally:
+                self.replaying -= 1
 
     async def _token(self, slot: Slot | None) -> str:
         try:
@@ -292,6 +306,7 @@ class HTTPCore:
         session = self._session
         if session is None or self._state is not _State.OPEN:
             raise ClientStateError("the client is closed; make a new SnovClient")
+        self._refuse_during_long_cool_down(method, path)
         if slot is None or not slot.spend():
             await self.pacer.acquire()
         loop = asyncio.get_running_loop()
@@ -359,6 +374,22 @@ class HTTPCore:
             timeout=None if timeout is None else as_client_timeout(timeout),
             retry=retry,
         )
+
+    def _refuse_during_long_cool_down(self, method: str, path: str) -> None:
+        """Fail at once, unsent, while the pacer cools down for longer than any retry would
+        wait (a Retry-After beyond ``retry.max_retry_after``): nothing waits that long."""
+        cooling_for = getattr(self.pacer, "cooling_for", None)
+        remaining = float(cooling_for()) if callable(cooling_for) else 0.0
+        if remaining > self.retry.max_retry_after:
+            err = RateLimitError(
+                f"the server asked to wait {remaining:.0f}s (Retry-After), longer than "
+                f"retry.max_retry_after={self.retry.max_retry_after:g}s; not sent",
+                status=429,
+                method=method,
+                path=path,
+            )
+            err.retry_after = remaining
+            raise err
 
     async def _fetch_token(self, slot: Slot | None = None) -> tuple[str, float | None]:
         form = {

@@ -125,6 +125,14 @@ class EvenPacer:
                     return
                 await asyncio.sleep(wait)
 
+    def cooling_for(self) -> float:
+        """Seconds left of the current cool-down (0 when there is none)."""
+        try:
+            now = asyncio.get_running_loop().time()
+        except RuntimeError:
+            return 0.0
+        return max(0.0, self._blocked_until - now)
+
     def cool_down(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` from now; the pace resumes after it."""
         if seconds <= 0:

@@ -22,8 +22,9 @@ The tree::
     ├── TaskTimeoutError            a task did not complete before its deadline
     ├── BackendError                a shared backend (the Redis pacer, token cache or
     │                               journal) failed or stayed unreachable (``.backend``)
-    └── JournalError                the journal cannot be used: not a journal file, damaged,
-                                    locked too long, or failing to write (``.path``)
+    ├── JournalError                the journal cannot be used: not a journal file, damaged,
+    │                               locked too long, or failing to write (``.path``)
+    └── ServiceFailingError         not started: starts kept ending with an unknown outcome
 
 Every error carries the HTTP ``status`` (``None`` when there was no HTTP answer), the
 ``method`` and ``path`` of the operation (never a query string, body or header, so no secret
@@ -50,6 +51,7 @@ __all__ = [
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
+    "ServiceFailingError",
     "SnovError",
     "TaskTimeoutError",
     "TransportError",
@@ -227,3 +229,9 @@ class JournalError(SnovError):
     """
 
     path: str | None = None
+
+
+class ServiceFailingError(SnovError):
+    """Not started: the task runner stopped starting paid work because starts kept ending
+    with an unknown outcome (timeouts, 5xx, dropped connections) and a probe start after a
+    cool-down did too. Nothing was sent for the inputs that carry it."""

@@ -21,6 +21,7 @@ def test_all_is_pinned() -> None:
         "RateLimitError",
         "ResponseFormatError",
         "ServerError",
+        "ServiceFailingError",
         "SnovError",
         "TaskTimeoutError",
         "TransportError",

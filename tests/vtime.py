@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+#: Real seconds without any timer or I/O after which a virtual-time loop reports a deadlock.
+DEADLOCK_SECONDS = 10.0
+
 
 class _Clock:
     def __init__(self) -> None:
@@ -31,7 +34,14 @@ class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
         if not events and timeout is not None and timeout > 0:
             self._clock.now += timeout
         if not events and timeout is None:
-            return super().select(None)
+            # Nothing scheduled: only real I/O (a worker thread's answer) can wake the loop.
+            # Mocked tests have none for long, so a long silence is a deadlock: say so.
+            events = super().select(DEADLOCK_SECONDS)
+            if not events:
+                raise RuntimeError(
+                    f"virtual-time loop: no timer and no I/O for {DEADLOCK_SECONDS:g} real "
+                    "seconds: everything is waiting on something that will never happen"
+                )
         return events
 
 

@@ -27,15 +27,17 @@ The parts, each with one job:
 * `policy` — `LatencyEstimator` and `PollPolicy`: when a task is due (pure arithmetic);
 * `job` — `Job`: one bulk call's input reading, dedupe, batching, backpressure and output;
 * `ledger` — `Ledger`: everything the runner tells the journal (a no-op without one);
-* `task` — `RemoteTask`: one started task;
-* `scheduler` — `TaskRunner`: what each pacer slot is spent on, and what answers mean.
+* `task` — `RemoteTask` and `TaskBoard`: the started tasks, and which one is due;
+* `gate` — `StartBreaker`: stop starting paid work while starts end with unknown outcomes;
+* `scheduler` — `Scheduler`: what each pacer slot is spent on, and what answers mean;
+* `runner` — `TaskRunner`: bulk calls in, typed results out; `collect` for known tasks.
 """
 
 from .._call import Call
 from ..models.tasks import Progress
 from .job import OUTPUT_BACKLOG
 from .policy import LatencyEstimator, PollPolicy
-from .scheduler import TaskRunner
+from .runner import TaskRunner
 from .spec import BatchSpec, ProgressCallback, TaskRef
 
 __all__ = [

@@ -82,6 +82,13 @@ class Job(Generic[I, R]):
         self.abandoned = False
         self.feeder: asyncio.Task[None] | None = None
         self.feed_error: BaseException | None = None
+        #: Set when the job must start nothing more: its unstarted inputs get this error.
+        self.halted: SnovError | None = None
+        #: Starts held back while the balance is checked after ``not_enough_credits``.
+        self.paused = False
+        self.credits_rechecked = False
+        #: Tasks whose inputs are still to be read from their answer (`TaskRunner.collect`).
+        self.expecting = 0
 
     def __repr__(self) -> str:
         return (
@@ -91,7 +98,12 @@ class Job(Generic[I, R]):
 
     @property
     def finished(self) -> bool:
-        return self.exhausted and self.done == self.read and not self.pending
+        return self.exhausted and self.done == self.read and not self.pending and not self.expecting
+
+    def halt(self, error: SnovError) -> None:
+        """Start nothing more; every input not started yet gets ``error`` (the first wins)."""
+        if self.halted is None:
+            self.halted = error
 
     def item(self, key: Hashable) -> I:
         """The prepared input waiting under ``key``."""
@@ -162,6 +174,23 @@ class Job(Generic[I, R]):
         result = self._emit(index, raw, item, admission.data, admission.error, admission.task_hash)
         self._remember(key, result)
         return True
+
+    def adopt(self, raw: Any) -> tuple[Hashable, I] | None:
+        """Take an input named by a task's answer (collecting a task whose inputs were not
+        known); ``None`` when it is invalid (answered at once) or a duplicate (it waits)."""
+        index = self.read
+        self.read += 1
+        try:
+            item = self.spec.prepare(raw)
+        except ValidationError as invalid:
+            self._emit(index, raw, None, None, invalid, None)
+            return None
+        key = self.spec.key(item)
+        if key in self.pending:
+            self.pending[key].waiters.append((index, raw))
+            return None
+        self.pending[key] = _Pending(item, [(index, raw)])
+        return key, item
 
     def _place(self, key: Hashable, item: I) -> None:
         for batch in self.open_batches:

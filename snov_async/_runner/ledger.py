@@ -20,7 +20,7 @@ import attrs
 from ..errors import OutcomeUnknownError
 from ..journal.base import Journal, State, encode_key
 
-__all__ = ["Admission", "JournalLedger", "Ledger", "Verdict"]
+__all__ = ["Admission", "JournalLedger", "Ledger", "ResumeLedger", "Verdict"]
 
 logger = logging.getLogger("snov_async")
 
@@ -168,3 +168,34 @@ class JournalLedger(Ledger):
         await self.flush()
         assert self.journal is not None
         await self.journal.close()
+
+
+class ResumeLedger(Ledger):
+    """For `TaskRunner.collect`: every input resumes one known task; writes go to ``base``."""
+
+    def __init__(self, base: Ledger, task_hash: str) -> None:
+        super().__init__()
+        self.base = base
+        self.journal = base.journal
+        self.task_hash = task_hash
+
+    async def admit(self, operation: str, key: Hashable) -> Admission:
+        return Admission(Verdict.RESUME, task_hash=self.task_hash)
+
+    async def intent(self, operation: str, keys: Sequence[Hashable]) -> None:
+        await self.base.intent(operation, keys)
+
+    async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
+        await self.base.started(operation, keys, task_hash)
+
+    async def forget(self, operation: str, keys: Sequence[Hashable]) -> None:
+        await self.base.forget(operation, keys)
+
+    def answered(self, operation: str, results: Sequence[tuple[Hashable, Any]]) -> None:
+        self.base.answered(operation, results)
+
+    def unanswered(self, operation: str, keys: Sequence[Hashable]) -> None:
+        self.base.unanswered(operation, keys)
+
+    async def flush(self) -> None:
+        await self.base.flush()

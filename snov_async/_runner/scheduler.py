@@ -1,9 +1,29 @@
 """The scheduler: one per client, it decides what every pacer slot is spent on.
 
 It takes a pacer slot first and only then picks a request to send with it — the start of a
-ready batch (while under ``max_in_flight``) or the poll of the oldest task that is due (see
-`PollPolicy`) — so a slot is never spent on a stale decision. Starts and polls run as their
-own asyncio tasks; what their answers mean for the inputs is decided here too.
+ready batch (while under ``max_in_flight`` and while the `StartBreaker` allows) or the poll of
+the oldest task that is due (see `PollPolicy`) — so a slot is never spent on a stale decision.
+Starts and polls run as their own asyncio tasks; what their answers mean for the inputs is
+decided here too.
+
+What stops starts, and for whom:
+
+* **out of credits** — the job that met it pauses, checks the balance once (a free call), and
+  goes on only if the balance shows credits; otherwise its remaining inputs get the
+  `NotEnoughCreditsError` unsent. Other and later jobs are not affected;
+* **authentication** that a token refresh did not fix — every current job stops starting (the
+  rest get the `AuthenticationError`, unsent);
+* **unknown outcomes** — see `StartBreaker`; a failed probe stops every current job with
+  `ServiceFailingError`;
+* **a Retry-After longer than the client's maximum** — the pacer cools down for the hinted
+  time; current jobs start nothing more (their inputs get the `RateLimitError`, unsent), and
+  tasks are polled after the hint if their deadline allows it, else answered with it;
+* **an error in the scheduler or a backend** (a Redis pacer that is down) — every current job
+  and task is answered with that error instead of waiting forever.
+
+Nothing started is dropped silently: a task whose caller went away is listed in
+``unfinished``; closing waits ``grace`` seconds for starts on the wire, and lists those it cuts
+off as unknown outcomes.
 """
 
 from __future__ import annotations
@@ -11,40 +31,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Hashable, Iterable
+import math
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._call import Call, Slot
-from .._constants import (
-    DEFAULT_CACHE_TTL,
-    DEFAULT_INITIAL_TASK_LATENCY,
-    DEFAULT_MAX_TASKS_IN_FLIGHT,
-    DEFAULT_PUSH_TIMEOUT,
-    DEFAULT_TASK_TIMEOUT,
-)
 from ..errors import (
+    AuthenticationError,
+    ClientStateError,
     NotEnoughCreditsError,
     OutcomeUnknownError,
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    ServiceFailingError,
     SnovError,
     TaskTimeoutError,
     TransportError,
 )
-from ..journal.base import Journal
 from ..webhooks.events import TaskResult, WebhookEvent
-from .job import OUTPUT_BACKLOG, Job
-from .ledger import JournalLedger, Ledger
-from .policy import LatencyEstimator, PollPolicy
-from .spec import BatchSpec, ProgressCallback, TaskRef
+from .gate import StartBreaker
+from .job import Job
+from .policy import PollPolicy
+from .spec import TaskRef
 from .task import RemoteTask, TaskBoard
 
 if TYPE_CHECKING:
     from .._http import HTTPCore
     from ..webhooks.receiver import WebhookReceiver
 
-__all__ = ["TaskRunner"]
+__all__ = ["Scheduler"]
 
 logger = logging.getLogger("snov_async")
 
@@ -52,89 +68,59 @@ I = TypeVar("I")  # noqa: E741 - a prepared input
 R = TypeVar("R")  # a result per input
 
 _TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
+BALANCE_PATH = "/v1/get-balance"
 
 
-class TaskRunner:
-    """Runs the task operations of one client (see the package docstring).
-
-    Args:
-        http: the client's HTTP core (its pacer is the runner's rate budget).
-        max_in_flight: tasks started and not yet collected, at most.
-        task_timeout: seconds after its start at which a task is given up.
-        initial_latency: the first guess of a task's latency, in seconds, before any is seen.
-        webhook: a `WebhookReceiver`; batch starts then carry its URL as ``webhook_url`` and
-            their results are taken from the push instead of polled.
-        push_timeout: seconds to wait for a push before falling back to polling.
-        journal: where paid work is recorded (intent, task hash, result) so that a rerun
-            resumes instead of paying again.
-        cache_ttl: answers in the journal younger than this (seconds) are reused; 0 turns the
-            cache off.
-        resend_unknown: send again inputs whose earlier start has an unknown outcome (they may
-            be charged twice); by default they are answered with `OutcomeUnknownError`.
-    """
+class Scheduler:
+    """Starts and polls the tasks of every job of one client (see the module docstring)."""
 
     def __init__(
         self,
         http: HTTPCore,
+        policy: PollPolicy,
         *,
-        max_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
-        task_timeout: float = DEFAULT_TASK_TIMEOUT,
-        initial_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
-        webhook: WebhookReceiver | None = None,
-        push_timeout: float = DEFAULT_PUSH_TIMEOUT,
-        journal: Journal | None = None,
-        cache_ttl: float = DEFAULT_CACHE_TTL,
-        resend_unknown: bool = False,
+        max_in_flight: int,
+        task_timeout: float,
+        breaker: StartBreaker,
+        webhook: WebhookReceiver | None,
+        push_timeout: float,
     ) -> None:
         self._http = http
-        self.ledger: Ledger = (
-            Ledger()
-            if journal is None
-            else JournalLedger(journal, cache_ttl=cache_ttl, resend_unknown=resend_unknown)
-        )
-        #: Tasks resumed from the journal.
-        self.resumed = 0
-        self.webhook = webhook
-        self.push_timeout = push_timeout
-        #: Results that arrived by push rather than by polling.
-        self.pushed = 0
-        if webhook is not None:
-            webhook.on(self._on_push, TaskResult)
+        self.policy = policy
+        self.breaker = breaker
         self.max_in_flight = max_in_flight
         self.task_timeout = task_timeout
-        self.policy = PollPolicy(initial_latency, self._interval)
-        self._jobs: list[Job[Any, Any]] = []
-        self._tasks = TaskBoard(self.policy)
+        self.webhook = webhook
+        self.push_timeout = push_timeout
+        self.jobs: list[Job[Any, Any]] = []
+        self.tasks = TaskBoard(policy)
+        #: Tasks started for calls that went away, and starts cut off with an unknown outcome.
+        self.unfinished: list[TaskRef] = []
+        #: Tasks resumed from a hash (journal or `collect`), and results that came by push.
+        self.resumed = 0
+        self.pushed = 0
         self._starting = 0
         self._requests: set[asyncio.Task[None]] = set()
-        self._scheduler: asyncio.Task[None] | None = None
+        self._starts: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
-        self._credits_error: NotEnoughCreditsError | None = None
         self._turn = 0
-        #: Tasks started for calls that were cancelled, with their inputs, to resume later.
-        self.unfinished: list[TaskRef] = []
+        #: Whether a start got an answer with the current credentials: until one has, at most
+        #: one start is on the wire (a wave of starts on revoked credentials helps nobody).
+        self._proven = False
+        if webhook is not None:
+            webhook.on(self._on_push, TaskResult)
 
     def __repr__(self) -> str:
         return (
-            f"<TaskRunner jobs={len(self._jobs)} tasks={len(self._tasks)}"
-            f" starting={self._starting}>"
+            f"<Scheduler jobs={len(self.jobs)} tasks={len(self.tasks)}"
+            f" starting={self._starting} {self.breaker!r}>"
         )
 
     @property
-    def journal(self) -> Journal | None:
-        return self.ledger.journal
-
-    @property
-    def cached(self) -> int:
-        """Inputs answered from the journal's cache."""
-        return self.ledger.cached
-
-    @property
-    def initial_latency(self) -> float:
-        return self.policy.initial_latency
-
-    def estimator(self, spec: BatchSpec[Any, Any]) -> LatencyEstimator:
-        return self.policy.estimator(spec.name)
+    def idle(self) -> bool:
+        """No request under way and no task being polled."""
+        return not self._requests and not self.tasks
 
     # JobHost -----------------------------------------------------------------------------
 
@@ -147,147 +133,166 @@ class TaskRunner:
         return self._http.stats.requests
 
     def resume(self, job: Job[Any, Any], key: Hashable, item: Any, task_hash: str) -> None:
-        """Poll a task an earlier run started (its hash came from the journal)."""
-        task, slot = self._tasks.resume_slot(job, task_hash)
+        """Poll a task started earlier (its hash came from the journal or the caller)."""
+        task, slot = self.tasks.resume_slot(job, task_hash)
         if task is not None:
             task.keys.append(key)
             task.items.append(item)
             return
+        self._track(job, task_hash, slot, [key], [item])
+
+    def discover(self, job: Job[Any, Any], task_hash: str) -> None:
+        """Poll a task started earlier whose inputs are read from its completed answer."""
+        job.expecting += 1
+        _, slot = self.tasks.resume_slot(job, task_hash)
+        self._track(job, task_hash, slot, [], []).discover = True
+
+    def _track(
+        self, job: Job[Any, Any], task_hash: str, slot: str, keys: list[Hashable], items: list[Any]
+    ) -> RemoteTask:
         now = asyncio.get_running_loop().time()
         self.resumed += 1
-        self._tasks.add(
-            RemoteTask(
-                job=job,
-                task_hash=task_hash,
-                keys=[key],
-                items=[item],
-                started=now,
-                deadline=now + self.task_timeout,
-                next_poll=now,
-                resumed=True,
-                slot=slot,
-            )
+        task = RemoteTask(
+            job=job,
+            task_hash=task_hash,
+            keys=keys,
+            items=items,
+            started=now,
+            deadline=now + self.task_timeout,
+            next_poll=now,
+            resumed=True,
+            slot=slot,
         )
+        self.tasks.add(task)
         self.poke()
+        return task
 
-    # Public ------------------------------------------------------------------------------
+    # Jobs --------------------------------------------------------------------------------
 
-    async def run(
-        self,
-        spec: BatchSpec[I, R],
-        inputs: Iterable[Any] | AsyncIterable[Any],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> list[R]:
-        """All results, in input order (one per input)."""
-        indexed: dict[int, R] = {}
-        async for result in self.iterate(spec, inputs, progress=progress):
-            indexed[getattr(result, "index")] = result  # noqa: B009
-        return [indexed[i] for i in range(len(indexed))]
-
-    async def iterate(
-        self,
-        spec: BatchSpec[I, R],
-        inputs: Iterable[Any] | AsyncIterable[Any],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> AsyncIterator[R]:
-        """Results as they complete (each carries its input's ``index``)."""
-        if isinstance(inputs, (str, bytes)):
-            raise TypeError("pass a list or iterable of inputs, not a single string")
-        job: Job[I, R] = Job(self, self.ledger, spec, progress)
-        self._jobs.append(job)
-        job.feeder = asyncio.get_running_loop().create_task(job.feed(inputs))
-        self._ensure_scheduler()
-        try:
-            while True:
-                while job.output:
-                    result = job.output.popleft()
-                    if len(job.output) <= OUTPUT_BACKLOG:
-                        job.room.set()
-                    yield result
-                if job.feed_error is not None:
-                    raise job.feed_error
-                if job.finished:
-                    await self.flush()
-                    return
-                job.output_ready.clear()
-                if job.output or job.finished or job.feed_error is not None:
-                    continue
-                await job.output_ready.wait()
-        finally:
-            self._abandon(job)
-
-    async def flush(self) -> None:
-        """Wait for the journal writes under way."""
-        await self.ledger.flush()
-
-    # Scheduling --------------------------------------------------------------------------
-
-    def _ensure_scheduler(self) -> None:
+    def add(self, job: Job[Any, Any]) -> None:
+        self.jobs.append(job)
         if self._wake is None:
             self._wake = asyncio.Event()
-        if self._scheduler is None or self._scheduler.done():
-            self._scheduler = asyncio.get_running_loop().create_task(self._schedule())
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.get_running_loop().create_task(self._schedule())
         self.poke()
+
+    def abandon(self, job: Job[Any, Any]) -> None:
+        """The caller stopped listening (finished, broke out, or was cancelled)."""
+        job.abandoned = True
+        job.room.set()
+        if job.feeder is not None and not job.feeder.done():
+            job.feeder.cancel()
+        if job in self.jobs:
+            self.jobs.remove(job)
+        for task in [t for t in self.tasks if t.job is job]:
+            self.tasks.remove(task)
+            self.unfinished.append(TaskRef(job.spec.name, task.task_hash, tuple(task.items)))
+        self.poke()
+
+    def halt_all(self, error: SnovError) -> None:
+        """Every current job starts nothing more; their unstarted inputs get ``error``."""
+        for job in self.jobs:
+            job.halt(error)
+        self.poke()
+
+    # Scheduling --------------------------------------------------------------------------
 
     def _interval(self) -> float:
         return float(getattr(self._http.pacer, "interval", 0.0))
 
+    def _refuse_halted(self) -> None:
+        for job in self.jobs:
+            if job.halted is not None:
+                while (batch := job.take_batch()) is not None:
+                    self._fail(job, batch, job.halted, None)
+
     def _pick(self, now: float) -> tuple[tuple[str, Any] | None, float | None]:
         """The most useful request to send now, or when to look again."""
-        if self._credits_error is not None:
-            self._refuse_ready_batches()
-        capacity = len(self._tasks) + self._starting < self.max_in_flight
-        waiting = any(job.ready for job in self._jobs)
-        if capacity and self._credits_error is None and self._jobs:
-            n = len(self._jobs)
-            for offset in range(n):
-                job = self._jobs[(self._turn + offset) % n]
-                if job.ready:
-                    self._turn = (self._turn + offset + 1) % n
-                    return ("start", job), None
-        best, wake = self._tasks.due(now, blocked=waiting and not capacity)
+        self._refuse_halted()
+        capacity = len(self.tasks) + self._starting < self.max_in_flight
+        waiting = any(job.ready and not job.paused for job in self.jobs)
+        wake: float | None = None
+        # While a token is fetched, or a call replays after a 401, the credentials are being
+        # put to the test: start no paid work on them until that is settled.
+        unsettled = bool(self._http.replaying) or self._http.tokens.fetching
+        if not self._proven and self._starting:
+            pass  # the first start is on the wire: its answer pokes the scheduler
+        elif capacity and waiting and unsettled:
+            wake = now + max(self._interval(), 0.01)
+        elif capacity and waiting:
+            if self.breaker.allows(now):
+                n = len(self.jobs)
+                for offset in range(n):
+                    job = self.jobs[(self._turn + offset) % n]
+                    if job.ready and not job.paused:
+                        self._turn = (self._turn + offset + 1) % n
+                        return ("start", job), None
+            else:
+                wake = self.breaker.resumes_at()
+        best, due = self.tasks.due(now, blocked=waiting and not capacity)
         if best is not None:
             return ("poll", best), None
+        if wake is None or (due is not None and due < wake):
+            wake = due
         return None, wake
 
     async def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         assert self._wake is not None
         try:
-            while self._jobs or self._requests:
-                action, wake = self._pick(loop.time())
-                if action is None:
-                    self._wake.clear()
-                    timeout = None if wake is None else max(0.0, wake - loop.time())
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout)
-                    continue
-                # Take the slot first, then decide with fresh state what to spend it on.
-                await self._http.pacer.acquire()
-                slot = Slot()
-                action, _ = self._pick(loop.time())
-                if action is None:
-                    continue
-                kind, target = action
-                if kind == "start":
-                    batch = target.take_batch()
-                    if batch is not None:
-                        self._spawn(self._start(target, batch, slot))
-                else:
-                    target.polling = True
-                    self._spawn(self._poll(target, slot))
+            while self.jobs or self._requests:
+                try:
+                    await self._step(loop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a backend (Redis pacer) or a bug: nobody waits forever
+                    logger.exception("the task scheduler failed")
+                    self._fail_all(
+                        exc
+                        if isinstance(exc, SnovError)
+                        else SnovError(f"internal error in the task scheduler: {exc!r}")
+                    )
+                    await asyncio.sleep(0)
         finally:
-            self._scheduler = None
+            self._loop_task = None
 
-    def _spawn(self, coro: Any) -> None:
+    async def _step(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._wake is not None
+        self._check_cool_down(loop.time())
+        action, wake = self._pick(loop.time())
+        if action is None:
+            self._wake.clear()
+            timeout = None if wake is None else max(0.0, wake - loop.time())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            return
+        # Take the slot first, then decide with fresh state what to spend it on.
+        await self._http.pacer.acquire()
+        slot = Slot()
+        action, _ = self._pick(loop.time())
+        if action is None:
+            return
+        kind, target = action
+        if kind == "start":
+            batch = target.take_batch()
+            if batch is not None:
+                self._starting += 1  # counted from now: the next decision must see it
+                self._spawn(self._start(target, batch, slot), start=True)
+        else:
+            target.polling = True
+            self._spawn(self._poll(target, slot))
+
+    def _spawn(self, coro: Any, *, start: bool = False) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
         self._requests.add(task)
+        if start:
+            self._starts.add(task)
         task.add_done_callback(self._request_done)
 
     def _request_done(self, task: asyncio.Task[None]) -> None:
         self._requests.discard(task)
+        self._starts.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("task runner request failed", exc_info=task.exception())
         self.poke()
@@ -300,38 +305,40 @@ class TaskRunner:
     async def _start(self, job: Job[I, R], keys: list[Hashable], slot: Slot) -> None:
         try:
             await self._start_batch(job, keys, slot)
-        except Exception as exc:  # a bug or a broken journal must not leave inputs unanswered
+        except Exception as exc:  # a bug must not leave inputs unanswered
             logger.exception("starting a batch failed")
             left = [k for k in keys if k in job.pending]
             self._fail(job, left, SnovError(f"internal error while starting: {exc!r}"), None)
+        finally:
+            self._starting -= 1
 
     async def _start_batch(self, job: Job[I, R], keys: list[Hashable], slot: Slot) -> None:
         items = [job.item(k) for k in keys]
-        self._starting += 1
         loop = asyncio.get_running_loop()
         push = self.webhook is not None and job.spec.supports_webhook
         webhook_url = self.webhook.url if push and self.webhook is not None else None
         op = job.spec.name
+        ledger = job.ledger
         try:
-            await self.ledger.intent(op, keys)  # durable before anything is sent
+            await ledger.intent(op, keys)  # durable before anything is sent
+        except Exception as exc:
+            err = exc if isinstance(exc, SnovError) else None
+            self._fail(job, keys, err or SnovError(f"the journal failed: {exc!r}"), None)
+            return
+        probe = self.breaker.sending()
+        try:
             payload = await self._send(job.spec.start_call(items, webhook_url), slot)
             task_hash = job.spec.task_hash(payload)
-        except NotEnoughCreditsError as err:
-            self._credits_error = err
-            await self.ledger.forget(op, keys)
-            self._fail(job, keys, err, None)
-            return
-        except OutcomeUnknownError as err:
-            self._fail(job, keys, err, None)  # the intent rows stay: a rerun will not resend
-            return
+        except asyncio.CancelledError:
+            # Closing cut this start off on the wire: it may have been started (and charged).
+            self.unfinished.append(TaskRef(op, None, tuple(items)))
+            raise
         except SnovError as err:
-            if not isinstance(err, ResponseFormatError):
-                await self.ledger.forget(op, keys)  # refused: nothing was started
-            self._fail(job, keys, err, None)
+            await self._refused(job, keys, err, probe, loop.time())
             return
-        finally:
-            self._starting -= 1
-        await self.ledger.started(op, keys, task_hash)
+        self.breaker.answered()
+        self._proven = True
+        await ledger.started(op, keys, task_hash)
         now = loop.time()
         task = RemoteTask(
             job=job,
@@ -342,14 +349,92 @@ class TaskRunner:
             deadline=now + self.task_timeout,
         )
         if job.abandoned:
-            self.unfinished.append(TaskRef(job.spec.name, task_hash, tuple(items)))
+            self.unfinished.append(TaskRef(op, task_hash, tuple(items)))
             return
-        self._tasks.add(task)
+        self.tasks.add(task)
         if push and self.webhook is not None:
             task.push_until = now + self.push_timeout
             early = self.webhook.pushed(task_hash)  # it may have arrived before the answer
             if early is not None:
                 self._take_push(task, early)
+
+    async def _refused(
+        self, job: Job[Any, Any], keys: list[Hashable], err: SnovError, probe: bool, now: float
+    ) -> None:
+        """A start did not give a task: what that means for the batch and the others."""
+        unknown = isinstance(err, (OutcomeUnknownError, ResponseFormatError))
+        if unknown:
+            # It may have been started: the intent rows stay, so a rerun will not resend.
+            if self.breaker.unknown(now, probe):
+                self.halt_all(
+                    ServiceFailingError(
+                        f"not started: {self.breaker.failures} starts in a row ended with an "
+                        f"unknown outcome, and a probe after {self.breaker.cool_down:g}s too "
+                        f"(last: {err.message})",
+                        method=err.method,
+                        path=err.path,
+                    )
+                )
+        else:
+            self.breaker.answered()
+            await job.ledger.forget(job.spec.name, keys)  # refused: nothing was started
+        self._fail(job, keys, err, None)
+        if isinstance(err, NotEnoughCreditsError):
+            self._out_of_credits(job, err)
+        elif isinstance(err, AuthenticationError):
+            self._proven = False
+            self.halt_all(err)  # the HTTP core already refreshed the token and replayed once
+        elif isinstance(err, RateLimitError) and self._long_hold(err):
+            self.halt_all(err)
+
+    def _check_cool_down(self, now: float) -> None:
+        """The server asked for a pause longer than any retry waits (Retry-After beyond
+        ``retry.max_retry_after``): nothing is started meanwhile, and tasks whose deadline
+        comes before the pause ends are answered with the `RateLimitError` now."""
+        cooling_for = getattr(self._http.pacer, "cooling_for", None)
+        remaining = float(cooling_for()) if callable(cooling_for) else 0.0
+        if remaining <= self._http.retry.max_retry_after:
+            return
+        err = RateLimitError(
+            f"the server asked to wait {remaining:.0f}s (Retry-After), longer than "
+            f"retry.max_retry_after={self._http.retry.max_retry_after:g}s",
+            status=429,
+        )
+        err.retry_after = remaining
+        self.halt_all(err)
+        for task in self.tasks:
+            if not task.polling and task.deadline < now + remaining:
+                self._give_up(task, err)
+
+    def _long_hold(self, err: RateLimitError) -> bool:
+        return err.retry_after is not None and err.retry_after > self._http.retry.max_retry_after
+
+    def _out_of_credits(self, job: Job[Any, Any], err: NotEnoughCreditsError) -> None:
+        """Pause the job and check the balance once; go on only if it shows credits."""
+        if job.halted is not None or job.paused:
+            return
+        if job.credits_rechecked:
+            job.halt(err)
+            self.poke()
+            return
+        job.paused = True
+        self._spawn(self._recheck_credits(job, err))
+
+    async def _recheck_credits(self, job: Job[Any, Any], err: NotEnoughCreditsError) -> None:
+        balance = 0.0
+        try:
+            payload = await self._http.send(Call("GET", BALANCE_PATH))
+            balance = float(payload.get("balance", 0)) if isinstance(payload, dict) else 0.0
+        except (SnovError, TypeError, ValueError) as exc:
+            logger.debug("balance check after not_enough_credits failed: %s", exc)
+        finally:
+            job.paused = False
+            job.credits_rechecked = True
+        if math.isfinite(balance) and balance > 0:
+            logger.info("the balance shows %g credits: going on with %s", balance, job.spec.name)
+        else:
+            job.halt(err)
+        self.poke()
 
     # Polling -----------------------------------------------------------------------------
 
@@ -359,7 +444,7 @@ class TaskRunner:
         except Exception as exc:  # never leave a task's inputs unanswered
             logger.exception("polling task %s failed", task.task_hash)
             task.polling = False
-            if task in self._tasks:
+            if task in self.tasks:
                 err = SnovError(f"internal error while polling: {exc!r}")
                 self._finish(task, None, err)
 
@@ -375,8 +460,13 @@ class TaskRunner:
             # Already retried by the HTTP core; keep the task and look again later.
             task.last_error = err
             now = loop.time()
-            if now >= task.deadline:
+            hint = err.retry_after if isinstance(err, RateLimitError) else None
+            if hint is not None and now + hint > task.deadline:
+                self._give_up(task, err)
+            elif now >= task.deadline:
                 self._time_out(task, now)
+            elif hint is not None:
+                task.next_poll = now + hint  # the pacer cools down for as long too
             else:
                 self.policy.after_failure(task, now)
             return
@@ -399,6 +489,8 @@ class TaskRunner:
         now = task.started + age
         if status == "completed":
             self.policy.completed(task, age, due_age)
+            if task.discover:
+                self._adopt(task, payload)
             try:
                 per_item = spec.split(payload, task.items)
             except SnovError as err:
@@ -412,18 +504,34 @@ class TaskRunner:
                 method=call.method,
                 path=call.path,
             )
-            self._credits_error = self._credits_error or out_of_credits
             self._finish(task, None, out_of_credits)
+            self._out_of_credits(task.job, out_of_credits)
         else:
             self.policy.in_progress(task, age)
             if now >= task.deadline:
                 self._time_out(task, now)
 
+    def _adopt(self, task: RemoteTask, payload: Any) -> None:
+        """A collected task answered: its inputs are the ones its answer names."""
+        task.discover = False
+        job = task.job
+        try:
+            named = job.spec.echoed(payload)
+        except SnovError as err:
+            job.feed_error, named = err, []
+        for raw in named:
+            adopted = job.adopt(raw)
+            if adopted is not None:
+                task.keys.append(adopted[0])
+                task.items.append(adopted[1])
+        job.expecting -= 1
+        job.output_ready.set()
+
     def _on_push(self, event: WebhookEvent) -> None:
         """A task result arrived on the webhook receiver."""
         if not isinstance(event, TaskResult) or self.webhook is None:
             return
-        task = self._tasks.get(event.task_hash)
+        task = self.tasks.get(event.task_hash)
         if task is None or task.polling:
             return  # not ours (yet): `_start` picks it up from the receiver
         self.webhook.pushed(event.task_hash)
@@ -435,7 +543,7 @@ class TaskRunner:
         status = event.status  # the receiver read it (a push without one means "completed")
         # A push says exactly when the task completed.
         self._outcome(task, event.payload, status, age, due_age=age)
-        if task in self._tasks:
+        if task in self.tasks:
             task.push_until = None
         self.poke()
 
@@ -444,16 +552,21 @@ class TaskRunner:
     def _finish(
         self, task: RemoteTask, per_item: list[Any] | None, error: SnovError | None
     ) -> None:
-        self._tasks.remove(task)
+        self.tasks.remove(task)
         job = task.job
         op = job.spec.name
+        if task.discover:  # collected without inputs, and it failed: tell the caller
+            task.discover = False
+            job.expecting -= 1
+            job.feed_error = error or ResponseFormatError("the task answered nothing")
+            job.output_ready.set()
         if per_item is not None:
-            self.ledger.answered(
+            job.ledger.answered(
                 op, [(k, d) for k, d in zip(task.keys, per_item, strict=True) if d is not None]
             )
         elif isinstance(error, NotEnoughCreditsError):
             # Not answered, not charged: a later run may start these again.
-            self.ledger.unanswered(op, task.keys)
+            job.ledger.unanswered(op, task.keys)
         for n, key in enumerate(task.keys):
             data = per_item[n] if per_item is not None else None
             err = error
@@ -475,6 +588,11 @@ class TaskRunner:
         err.task_hash = task.task_hash
         self._finish(task, None, err)
 
+    def _give_up(self, task: RemoteTask, err: SnovError) -> None:
+        """Answer a started task's inputs with ``err``; list it to be collected later."""
+        self.unfinished.append(TaskRef(task.operation, task.task_hash, tuple(task.items)))
+        self._finish(task, None, err)
+
     def _fail(
         self, job: Job[Any, Any], keys: list[Hashable], error: SnovError, task_hash: str | None
     ) -> None:
@@ -482,38 +600,47 @@ class TaskRunner:
             job.answer(key, None, error, task_hash)
         self.poke()
 
-    def _refuse_ready_batches(self) -> None:
-        assert self._credits_error is not None
-        for job in self._jobs:
-            while (batch := job.take_batch()) is not None:
-                self._fail(job, batch, self._credits_error, None)
+    def _fail_all(self, error: SnovError) -> None:
+        """Answer everything waiting on this scheduler with ``error``."""
+        self.halt_all(error)
+        self._refuse_halted()
+        for task in self.tasks:
+            if not task.polling:
+                self._give_up(task, error)
 
     # Ending ------------------------------------------------------------------------------
 
-    def _abandon(self, job: Job[Any, Any]) -> None:
-        """The caller stopped listening (finished, broke out, or was cancelled)."""
-        job.abandoned = True
-        job.room.set()
-        if job.feeder is not None and not job.feeder.done():
-            job.feeder.cancel()
-        if job in self._jobs:
-            self._jobs.remove(job)
-        for task in [t for t in self._tasks if t.job is job]:
-            self._tasks.remove(task)
-            self.unfinished.append(TaskRef(job.spec.name, task.task_hash, tuple(task.items)))
-        self.poke()
-
-    async def aclose(self) -> None:
-        """Stop scheduling and cancel requests under way (the client is closing)."""
-        for job in list(self._jobs):
-            self._abandon(job)
-        for task in list(self._requests):
+    async def close(self, grace: float) -> None:
+        """Stop: abandon every job, give starts on the wire ``grace`` seconds to answer (their
+        hashes go to ``unfinished``), cut off the rest (listed as unknown outcomes)."""
+        for job in list(self.jobs):
+            # Its caller may still be waiting for results: wake it with the reason.
+            if job.feed_error is None:
+                job.feed_error = ClientStateError(
+                    "the client was closed while this call was running; its started tasks "
+                    "are in runner.unfinished"
+                )
+            job.output_ready.set()
+            self.abandon(job)
+        for task in self._requests - self._starts:
             task.cancel()
+        starts = set(self._starts)
+        if starts:
+            _, late = await asyncio.wait(starts, timeout=max(0.0, grace))
+            for task in late:
+                task.cancel()
         for task in list(self._requests):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._scheduler is not None:
-            self._scheduler.cancel()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._scheduler
-        await self.ledger.close()
+                await self._loop_task
+        if self.unfinished:
+            unknown = sum(1 for ref in self.unfinished if ref.task_hash is None)
+            logger.warning(
+                "closing with %d started tasks not collected and %d starts of unknown outcome:"
+                " see runner.unfinished (runner.collect() fetches the started ones)",
+                len(self.unfinished) - unknown,
+                unknown,
+            )

@@ -29,11 +29,14 @@ ProgressCallback = Callable[[Progress], Any]
 class TaskRef:
     """A task that was started but whose result was not collected (e.g. after a cancel).
 
-    Fetch it later with the operation's low-level ``..._result(task_hash)`` method.
+    Collect it with ``runner.collect(ref)`` (typed per-input results) or the operation's
+    low-level ``..._result(task_hash)``. ``task_hash`` is ``None`` for a start that was cut
+    off on the wire when the client closed: it may have been started (and charged), and
+    nothing can collect it.
     """
 
     operation: str
-    task_hash: str
+    task_hash: str | None
     inputs: tuple[Any, ...]
 
 
@@ -46,6 +49,8 @@ class BatchSpec(abc.ABC, Generic[I, R]):
     max_batch: int = 10
     #: Whether the start call takes a ``webhook_url`` (push mode).
     supports_webhook: bool = False
+    #: Whether `echoed` can name a completed task's inputs (to collect a bare task hash).
+    discoverable: bool = False
 
     @abc.abstractmethod
     def prepare(self, raw: Any) -> I:
@@ -80,6 +85,10 @@ class BatchSpec(abc.ABC, Generic[I, R]):
     def split(self, payload: Any, items: list[I]) -> list[Any]:
         """The completed answer's data for each item, aligned with ``items`` (``None`` when
         the answer says nothing about an item)."""
+
+    def echoed(self, payload: Any) -> list[Any]:
+        """The inputs a completed answer names, in its order (for `discoverable` specs)."""
+        return []
 
     @abc.abstractmethod
     def make(

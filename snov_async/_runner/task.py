@@ -39,6 +39,8 @@ class RemoteTask:
     resumed: bool = False
     #: Its key in the runner's task table (the hash; unique per job for resumed tasks).
     slot: str = ""
+    #: Collected without knowing its inputs: they are read from the completed answer.
+    discover: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.slot:

@@ -40,6 +40,7 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
 
     name = "emails-by-domain-by-name"
     supports_webhook = True
+    discoverable = True
 
     def prepare(self, raw: Any) -> Row:
         return _normalize.name_domain(raw)
@@ -75,6 +76,14 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
             # Fall back to the order of the rows, which the answer keeps.
             out = [o if o is not None else entries[n] for n, o in enumerate(out)]
         return out
+
+    def echoed(self, payload: Any) -> list[Any]:
+        # The answer names people only; the rows it was started with are in ``meta.rows``.
+        meta = payload.get("meta") if isinstance(payload, dict) else None
+        rows = meta.get("rows") if isinstance(meta, dict) else None
+        if not isinstance(rows, list):
+            raise ResponseFormatError("the answer does not list its rows: pass them to collect")
+        return [row for row in rows if isinstance(row, dict)]
 
     def make(
         self,
@@ -115,6 +124,7 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
 
     name = "company-domain-by-name"
     supports_webhook = True
+    discoverable = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.company_name(raw)
@@ -138,6 +148,9 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
         if any(o is None for o in out) and len(entries) == len(items):
             out = [o if o is not None else entries[n] for n, o in enumerate(out)]
         return out
+
+    def echoed(self, payload: Any) -> list[Any]:
+        return [e["name"] for e in data_list(payload) if isinstance(e, dict) and e.get("name")]
 
     def make(
         self,
@@ -213,6 +226,18 @@ class EmailFinderResource(Resource):
             self.find_spec, EmailSearchResult, task_hash, timeout=timeout
         )
 
+    async def collect_emails(
+        self,
+        task_hash: str,
+        rows: Sequence[Any] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[EmailSearch]:
+        """Wait for an email search started earlier (`start_find_emails`, or a
+        ``runner.unfinished`` entry) and return one `EmailSearch` per row; nothing is
+        started. Without ``rows`` they are read from the answer's ``meta.rows``. Free."""
+        return await self._runner.collect_task(self.find_spec, task_hash, rows, progress=progress)
+
     async def company_domains(
         self,
         names: Iterable[Any] | AsyncIterable[Any],
@@ -252,4 +277,18 @@ class EmailFinderResource(Resource):
         (reference line 446)."""
         return await self._task_result(
             self.domain_spec, CompanyDomainResult, task_hash, timeout=timeout
+        )
+
+    async def collect_domains(
+        self,
+        task_hash: str,
+        names: Sequence[Any] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[CompanyDomain]:
+        """Wait for a domain lookup started earlier (`start_company_domains`, or a
+        ``runner.unfinished`` entry) and return one `CompanyDomain` per name; nothing is
+        started. Without ``names`` the results follow the names the answer gives. Free."""
+        return await self._runner.collect_task(
+            self.domain_spec, task_hash, names, progress=progress
         )

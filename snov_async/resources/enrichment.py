@@ -48,6 +48,7 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
 
     name = "li-profiles-by-urls"
     supports_webhook = True
+    discoverable = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.linkedin_url(raw)
@@ -68,6 +69,9 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
             if isinstance(entry.get("url"), str):
                 by_url.setdefault(_url_key(entry["url"]), entry)
         return [by_url.get(item.casefold()) for item in items]
+
+    def echoed(self, payload: Any) -> list[Any]:
+        return [e["url"] for e in data_list(payload) if isinstance(e, dict) and e.get("url")]
 
     def make(
         self,
@@ -138,6 +142,18 @@ class EnrichmentResource(Resource):
         return await self._task_result(
             self.li_spec, LinkedInProfilesResult, task_hash, timeout=timeout
         )
+
+    async def collect_profiles(
+        self,
+        task_hash: str,
+        urls: Sequence[Any] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[LinkedInProfile]:
+        """Wait for a profile lookup started earlier (`start_linkedin_profiles`, or a
+        ``runner.unfinished`` entry) and return one `LinkedInProfile` per URL; nothing is
+        started. Without ``urls`` the results follow the URLs the answer names. Free."""
+        return await self._runner.collect_task(self.li_spec, task_hash, urls, progress=progress)
 
     async def profile_by_email(
         self, email: str, *, timeout: float | None = None

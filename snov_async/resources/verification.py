@@ -25,6 +25,7 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
 
     name = "email-verification"
     supports_webhook = True
+    discoverable = True
 
     def prepare(self, raw: Any) -> str:
         return _normalize.email(raw)
@@ -42,6 +43,9 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
             if isinstance(entry, dict) and isinstance(entry.get("email"), str):
                 by_email.setdefault(entry["email"].strip().lower(), entry.get("result"))
         return [by_email.get(item) for item in items]
+
+    def echoed(self, payload: Any) -> list[Any]:
+        return [e["email"] for e in data_list(payload) if isinstance(e, dict) and e.get("email")]
 
     def make(
         self,
@@ -110,3 +114,19 @@ class VerificationResource(Resource):
         ``GET /v2/email-verification/result`` (reference line 767). Free.
         """
         return await self._task_result(self.spec, VerificationResult, task_hash, timeout=timeout)
+
+    async def collect(
+        self,
+        task_hash: str,
+        emails: Sequence[Any] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[EmailVerification]:
+        """Wait for a verification task started earlier (a low-level `start_verify`, or a
+        ``runner.unfinished`` entry) and return one `EmailVerification` per email.
+
+        Polled by the client's task runner like any bulk call (paced, with a deadline);
+        nothing is started. Give ``emails`` as they were started to get results in their
+        order; without them, the results follow the emails the answer names. Free.
+        """
+        return await self._runner.collect_task(self.spec, task_hash, emails, progress=progress)
