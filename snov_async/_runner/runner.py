@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import _validate
 from .._constants import (
     DEFAULT_BREAKER_COOL_DOWN,
     DEFAULT_BREAKER_THRESHOLD,
@@ -183,8 +184,7 @@ class TaskRunner:
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[R]:
         """Results as they complete (each carries its input's ``index``)."""
-        if isinstance(inputs, (str, bytes)):
-            raise TypeError("pass a list or iterable of inputs, not a single string")
+        _validate.bulk_inputs(inputs, "inputs")
         self.register(spec)
         return self._stream(Job(self.scheduler, self.ledger, spec, progress), inputs)
 
@@ -250,6 +250,7 @@ class TaskRunner:
         inputs: Sequence[Any] | None = None,
         *,
         progress: ProgressCallback | None = None,
+        field: str = "inputs",
     ) -> list[R]:
         """Wait for the task ``task_hash`` of ``spec`` and return one typed result per input
         (polled by the same scheduler, paced with everything else; a task still running after
@@ -258,9 +259,11 @@ class TaskRunner:
         With ``inputs`` (the task's inputs, as they were started) the results follow their
         order; without, the inputs are the ones the completed answer names, in its order.
         """
-        if not isinstance(task_hash, str) or not task_hash.strip():
-            raise ValidationError("task_hash must be a non-empty string", field="task_hash")
-        task_hash = task_hash.strip()
+        if isinstance(task_hash, str):
+            task_hash = task_hash.strip()
+        task_hash = _validate.hash_ref(task_hash, "task_hash")
+        if inputs is not None:
+            inputs = _validate.sized(inputs, field, low=1, high=spec.max_batch)
         self.register(spec)
         if inputs is None:
             if not spec.discoverable:
@@ -269,8 +272,6 @@ class TaskRunner:
                 )
             job: Job[I, R] = Job(self.scheduler, self.ledger, spec, progress)
             return await self._gather(spec, self._stream(job, [], discover=task_hash))
-        if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
-            raise ValidationError("inputs must be a list of the task's inputs", field="inputs")
         job = Job(self.scheduler, ResumeLedger(self.ledger, task_hash), spec, progress)
         return await self._gather(spec, self._stream(job, inputs))
 

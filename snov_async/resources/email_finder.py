@@ -236,7 +236,9 @@ class EmailFinderResource(Resource):
         """Wait for an email search started earlier (`start_find_emails`, or a
         ``runner.unfinished`` entry) and return one `EmailSearch` per row; nothing is
         started. Without ``rows`` they are read from the answer's ``meta.rows``. Free."""
-        return await self._runner.collect_task(self.find_spec, task_hash, rows, progress=progress)
+        return await self._runner.collect_task(
+            self.find_spec, task_hash, rows, progress=progress, field="rows"
+        )
 
     async def company_domains(
         self,
@@ -290,5 +292,5 @@ class EmailFinderResource(Resource):
         ``runner.unfinished`` entry) and return one `CompanyDomain` per name; nothing is
         started. Without ``names`` the results follow the names the answer gives. Free."""
         return await self._runner.collect_task(
-            self.domain_spec, task_hash, names, progress=progress
+            self.domain_spec, task_hash, names, progress=progress, field="names"
         )

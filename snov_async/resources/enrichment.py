@@ -153,7 +153,9 @@ class EnrichmentResource(Resource):
         """Wait for a profile lookup started earlier (`start_linkedin_profiles`, or a
         ``runner.unfinished`` entry) and return one `LinkedInProfile` per URL; nothing is
         started. Without ``urls`` the results follow the URLs the answer names. Free."""
-        return await self._runner.collect_task(self.li_spec, task_hash, urls, progress=progress)
+        return await self._runner.collect_task(
+            self.li_spec, task_hash, urls, progress=progress, field="urls"
+        )
 
     async def profile_by_email(
         self, email: str, *, timeout: float | None = None

@@ -129,4 +129,6 @@ class VerificationResource(Resource):
         nothing is started. Give ``emails`` as they were started to get results in their
         order; without them, the results follow the emails the answer names. Free.
         """
-        return await self._runner.collect_task(self.spec, task_hash, emails, progress=progress)
+        return await self._runner.collect_task(
+            self.spec, task_hash, emails, progress=progress, field="emails"
+        )

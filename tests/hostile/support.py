@@ -40,6 +40,7 @@ async def recorded() -> AsyncIterator[tuple[SnovClient, aioresponses]]:
             requests_per_minute=60_000,
             retry=RetryPolicy(max_attempts=1),
             initial_task_latency=0.01,
+            task_timeout=1.0,  # a collect polling an unreachable server gives up soon
         )
         try:  # not entered: the session is made only if something is sent
             yield snov, mocked

@@ -148,6 +148,8 @@ BULK = [
     object(),
 ]
 TASK = "0123456789abcdef0123456789abcdef"
+#: What a collect's inputs (the 1 to 10 inputs of one task) must not be.
+COLLECT = [5, "x", b"x", {"a": 1}, [], ["x"] * 11, gen("x")]
 
 # method -> (good keyword arguments, {parameter: hostile values}, {parameter: field named})
 Table = dict[str, tuple[dict[str, Any], dict[str, list[Any]], dict[str, str]]]
@@ -230,6 +232,7 @@ TABLE: Table = {
         {},
     ),
     "verification.verify_result": ({"task_hash": TASK}, {"task_hash": HASH}, {}),
+    "verification.collect": ({"task_hash": TASK}, {"task_hash": HASH, "emails": COLLECT}, {}),
     "email_finder.find_emails": ({"rows": [ROW]}, {"rows": [*BULK, ROW]}, {}),
     "email_finder.find_emails_iter": ({"rows": [ROW]}, {"rows": BULK}, {}),
     "email_finder.start_find_emails": (
@@ -249,6 +252,7 @@ TABLE: Table = {
         {},
     ),
     "email_finder.find_emails_result": ({"task_hash": TASK}, {"task_hash": HASH}, {}),
+    "email_finder.collect_emails": ({"task_hash": TASK}, {"task_hash": HASH, "rows": COLLECT}, {}),
     "email_finder.company_domains": ({"names": ["Acme"]}, {"names": BULK}, {}),
     "email_finder.company_domains_iter": ({"names": ["Acme"]}, {"names": BULK}, {}),
     "email_finder.start_company_domains": (
@@ -257,6 +261,11 @@ TABLE: Table = {
         {},
     ),
     "email_finder.company_domains_result": ({"task_hash": TASK}, {"task_hash": HASH}, {}),
+    "email_finder.collect_domains": (
+        {"task_hash": TASK},
+        {"task_hash": HASH, "names": COLLECT},
+        {},
+    ),
     "enrichment.linkedin_profiles": ({"urls": ["linkedin.com/in/jo"]}, {"urls": BULK}, {}),
     "enrichment.linkedin_profiles_iter": ({"urls": ["linkedin.com/in/jo"]}, {"urls": BULK}, {}),
     "enrichment.start_linkedin_profiles": (
@@ -275,6 +284,7 @@ TABLE: Table = {
         {},
     ),
     "enrichment.linkedin_profiles_result": ({"task_hash": TASK}, {"task_hash": HASH}, {}),
+    "enrichment.collect_profiles": ({"task_hash": TASK}, {"task_hash": HASH, "urls": COLLECT}, {}),
     "enrichment.profile_by_email": ({"email": "jo@acme.com"}, {"email": EMAIL}, {}),
     # senders
     "senders.create": (
