@@ -7,8 +7,6 @@ from typing import Any
 
 from aiohttp import web
 
-from .._tables import CURRENCIES, TIMEZONES
-from ..models.campaigns import LINKEDIN_ACTIONS, TRIGGER_ACTIONS, WAIT_LIMITS
 from . import data
 from .common import (
     Invalid,
@@ -25,6 +23,7 @@ from .common import (
     ymd_hms,
 )
 from .state import Account
+from .tables import CURRENCIES, LINKEDIN_ACTIONS, TRIGGER_ACTIONS, WAIT_LIMITS, ZONES
 
 __all__ = ["campaign", "campaigns", "setup"]
 
@@ -47,7 +46,6 @@ V1_STATUS = {
     "completed": "Completed",
     "archived": "Archived",
 }
-ZONES = {zone.replace(" ", "_") for zone, _ in TIMEZONES.values()}
 
 
 def campaigns(state: Account) -> dict[int, dict[str, Any]]:
@@ -263,8 +261,7 @@ def _settings(body: dict[str, Any], base: dict[str, Any] | None) -> dict[str, An
             "complete_campaign_at", "The complete_campaign_at must be after start_campaign_at."
         )
     if "timezone" in body and body["timezone"] is not None:
-        zone = str(body["timezone"]).replace(" ", "_")
-        if zone not in ZONES:
+        if str(body["timezone"]) not in ZONES:
             raise Invalid("timezone", "The selected timezone is invalid.")
         out["timezone"] = body["timezone"]
     if "complete_campaign_after_last_step" in body or base is None:

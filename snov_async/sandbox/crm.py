@@ -8,7 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from ..models.crm import MAX_WEBHOOKS, WEBHOOK_EVENTS
 from . import data
 from .common import (
     Invalid,
@@ -26,6 +25,7 @@ from .common import (
     v2,
 )
 from .state import Account
+from .tables import MAX_WEBHOOKS, WEBHOOK_EVENTS
 
 __all__ = ["WEBHOOK_EVENTS", "setup"]
 

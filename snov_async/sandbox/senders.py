@@ -8,8 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from ..models.senders import IMAP_PAIRS, SMTP_PAIRS
-from ..models.warmup import PROVIDERS
 from . import data
 from .common import (
     Invalid,
@@ -27,6 +25,9 @@ from .common import (
     ymd,
 )
 from .state import Account
+from .tables import IMAP_PAIRS, SMTP_PAIRS, allowed
+
+PROVIDERS = allowed("POST /v2/warm-up", "providers")
 
 __all__ = ["setup"]
 

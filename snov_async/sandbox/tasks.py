@@ -30,6 +30,7 @@ from .common import (
     validation_error,
 )
 from .state import Account
+from .tables import WEBHOOK_LADDER
 
 __all__ = ["Task", "cleanup", "setup"]
 
@@ -37,8 +38,6 @@ logger = logging.getLogger("snov_async.sandbox")
 
 MAX_BATCH = 10
 MAX_POSITIONS = 10
-#: The documented webhook retry ladder, in seconds after the previous attempt.
-WEBHOOK_LADDER = (0, 20 * 60, 40 * 60, 60 * 60, 4 * 3600, 8 * 3600, 24 * 3600)
 
 Builder = Callable[["Task", Account, str], tuple[dict[str, Any], int]]
 
