@@ -56,6 +56,7 @@ def recipients(state: Account, record: dict[str, Any]) -> list[dict[str, Any]]:
         replied = opened and rng.random() < 0.2
         rows.append(
             {
+                "n": i,
                 "email": f"{first.lower()}.{last.lower()}{i}@example{i % 13}.com",
                 "name": f"{first} {last}",
                 "prospect_id": data.long_hash("prospect", record["id"], i)[:78],
@@ -148,7 +149,7 @@ async def prospect_finished(request: web.Request) -> web.Response:
         for r in recipients(state, record)
         if r["status"] == "finished"
     ]
-    return ok(rows[:1000])
+    return ok(rows)  # every finished prospect: the reference states no cap
 
 
 def _blacklists(state: Account) -> dict[int, dict[str, Any]]:
@@ -196,6 +197,21 @@ def _rate(part: int, whole: int) -> str:
     return f"{round(100 * part / whole) if whole else 0}%"
 
 
+def _comma_list(value: Any) -> list[str] | None:
+    """``"1,2, 3"`` -> ``["1", "2", "3"]``; ``None`` when absent or empty (no filter)."""
+    if value is None:
+        return None
+    items = [p.strip() for p in str(value).split(",") if p.strip()]
+    return items or None
+
+
+def _account_of(c: dict[str, Any], kind: str, r: dict[str, Any]) -> str | None:
+    """The sender account (of ``kind``) that contacted recipient ``r``: the campaign's accounts
+    take turns."""
+    accounts = c.get(kind) or []
+    return str(accounts[r["n"] % len(accounts)]) if accounts else None
+
+
 @v2
 async def campaign_analytics(request: web.Request) -> web.Response:
     """``GET /v2/statistics/campaign-analytics`` (reference line 2692)."""
@@ -206,13 +222,22 @@ async def campaign_analytics(request: web.Request) -> web.Response:
     assert date_from is not None and date_to is not None
     if date_to < date_from:
         raise Invalid("date_to", "The date_to must be a date after or equal to date_from.")
-    ids = str(params.get("campaign_id") or "")
-    chosen = []
-    for raw in filter(None, (p.strip() for p in ids.split(","))):
-        chosen.append(campaign(state, raw))
+    chosen = [campaign(state, raw) for raw in _comma_list(params.get("campaign_id")) or ()]
     if not chosen:
         chosen = [c for c in campaigns(state).values() if c["status"] == "active"]
-    rows = [r for c in chosen for r in recipients(state, c)]
+    senders = _comma_list(params.get("sender_email"))
+    linkedin = _comma_list(params.get("sender_linkedin"))
+    owners = _comma_list(params.get("campaign_owner"))
+    rows = []
+    for c in chosen:
+        if owners is not None and state.user_email not in {o.lower() for o in owners}:
+            continue  # every campaign of the account is its user's
+        for r in recipients(state, c):
+            if senders is not None and _account_of(c, "email_accounts", r) not in senders:
+                continue
+            if linkedin is not None and _account_of(c, "linkedin_accounts", r) not in linkedin:
+                continue
+            rows.append(r)
     in_range = [r for r in rows if date_from <= r["sent"].date() <= date_to]
     out: dict[str, Any] = example(48)
     sent = len(in_range)
@@ -350,9 +375,13 @@ async def _v1_events(request: web.Request, which: str) -> web.Response:
     state = state_of(request)
     params = await read_params(request)
     record = campaign(state, params.get("campaignId"))
-    offset = _v1_page(params.get("offset"))
     rows = [r for r in recipients(state, record) if which == "sent" or r[which]]
-    chunk = rows[offset : offset + V1_PAGE]
+    rows.sort(key=lambda r: (r[which], r["n"]))
+    if params.get("offset") in (None, ""):
+        chunk = rows[-V1_PAGE:]  # no offset: the last 10,000 (reference line 2992)
+    else:
+        offset = _v1_page(params.get("offset"))
+        chunk = rows[offset : offset + V1_PAGE]  # offset skips the earliest ones
     if which == "sent":
         out = [
             {

@@ -255,6 +255,13 @@ async def inspect_config(request: web.Request) -> web.Response:
     )
 
 
+async def inspect_rules(request: web.Request) -> web.Response:
+    """``GET /__sandbox__/rules``: the rules table (rule, operation, reference line)."""
+    from .rules import RULES
+
+    return ok({"rules": [rule.as_json() for rule in RULES]})
+
+
 def make_app(config: SandboxConfig | None = None) -> web.Application:
     """The sandbox as an ``aiohttp.web.Application`` (mount it, or run it with `Sandbox`)."""
     state = SandboxState(config or SandboxConfig())
@@ -264,6 +271,7 @@ def make_app(config: SandboxConfig | None = None) -> web.Application:
     app.router.add_get("/v1/get-balance", get_balance)
     app.router.add_get(INSPECT_PREFIX + "stats", inspect_stats)
     app.router.add_get(INSPECT_PREFIX + "config", inspect_config)
+    app.router.add_get(INSPECT_PREFIX + "rules", inspect_rules)
     tasks.setup(app)
     senders.setup(app)
     campaigns.setup(app)

@@ -120,20 +120,29 @@ def _check_sequence(seq: Any) -> list[dict[str, Any]]:
             )  # fmt: skip
         if kind == "linkedin":
             action = choice(step.get("action"), f"{where}.action", LINKEDIN_ACTIONS, required=True)
-            if action in ("invite", "message", "in_mail") and not step.get("body"):
+            body = step.get("body")
+            if action in ("invite", "message", "in_mail") and not (
+                isinstance(body, str) and body.strip()
+            ):
                 raise Invalid(f"{where}.body", "The body field is required for this action.")
             if action == "in_mail" and not step.get("subject"):
                 raise Invalid(f"{where}.subject", "The subject field is required for in_mail.")
+            if action == "endorse_skills":
+                integer(step.get("value"), f"{where}.value", low=1, high=5, required=True)
+            if action == "check_connection_level" and step.get("value") is not None:
+                _connection_levels(step.get("value"), f"{where}.value")
         if kind == "trigger":
-            choice(step.get("action"), f"{where}.action", TRIGGER_ACTIONS, required=True)
+            action = choice(step.get("action"), f"{where}.action", TRIGGER_ACTIONS, required=True)
             if not step.get("yes") or not step.get("no"):
                 raise Invalid(f"{where}", "A trigger needs both yes and no.")
+            if action == "check_connection_level":
+                _connection_levels(step.get("value"), f"{where}.value")
         if kind == "goal":
             if not step.get("goal_name"):
                 raise Invalid(f"{where}.goal_name", "The goal_name field is required.")
             if step.get("next"):
                 raise Invalid(f"{where}.next", "A goal must be the last step of its branch.")
-    if entry not in refs:
+    if not isinstance(entry, str) or entry not in refs:
         raise Invalid("sequence.entry", "The sequence.entry must be the _ref of a step.")
     if refs[entry]["type"] == "goal":
         raise Invalid("sequence.entry", "A goal cannot be the first step.")
@@ -158,7 +167,49 @@ def _check_sequence(seq: Any) -> list[dict[str, Any]]:
                     f"The step after {step['action']} must be the system trigger "
                     f"{system[step['action']]}.",
                 )
+    # A calendly trigger must come right after an email step (reference line 2297).
+    before: dict[str, list[dict[str, Any]]] = {}
+    for step in steps:
+        for link in ("next", "yes", "no"):
+            if step.get(link) is not None:
+                before.setdefault(step[link], []).append(step)
+    for n, step in enumerate(steps):
+        if step["type"] == "trigger" and step.get("action") == "calendly":
+            came_from = before.get(step["_ref"], [])
+            if (
+                step["_ref"] == entry
+                or not came_from
+                or any(s["type"] != "email" for s in came_from)
+            ):
+                raise Invalid(
+                    f"sequence.steps.{n}.action", "A calendly trigger must follow an email step."
+                )
     return steps
+
+
+def _check_content(value: Any, field: str) -> None:
+    """The content slots of an existing email step: ``[{"id": int, "plain_text": bool,
+    "usage": "active"}, ...]`` (reference line 2282)."""
+    if not isinstance(value, list) or not value:
+        raise Invalid(field, f"The {field} field is required when updating an email step.")
+    for slot in value:
+        if not isinstance(slot, dict) or isinstance(slot.get("id"), bool):
+            raise Invalid(field, f"Each {field} item must be an object with an id.")
+        integer(slot.get("id"), f"{field}.id", low=1, required=True)
+        boolean(slot.get("plain_text", False), f"{field}.plain_text")
+        choice(slot.get("usage", "active"), f"{field}.usage", ("active", "pause"))
+
+
+def _connection_levels(value: Any, field: str) -> list[int]:
+    """1-2 unique connection levels from [1, 2, 3] (reference line 1467)."""
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= 2
+        or len(set(value)) != len(value)
+        or any(isinstance(v, bool) or v not in (1, 2, 3) for v in value)
+    ):
+        raise Invalid(field, f"The {field} must hold 1 or 2 unique levels from 1, 2, 3.")
+    return value
 
 
 def _materialise_sequence(
@@ -179,7 +230,11 @@ def _materialise_sequence(
         for link in ("next", "yes", "no"):
             if step.get(link) is not None:
                 out[link] = mapping[step[link]]
-        if step["type"] == "email":
+        if step["type"] == "email" and existing is not None and step["_ref"] in existing:
+            # An existing email step carries its content slots, copied from the GET answer
+            # (reference line 2282).
+            out["content"] = [dict(slot) for slot in step["content"]]
+        elif step["type"] == "email":
             slots = int(step["content_slots"])
             out["content"] = [
                 {"id": int(f"{out['_ref']}{i}"), "plain_text": False, "usage": "active"}
@@ -295,7 +350,7 @@ def _settings(body: dict[str, Any], base: dict[str, Any] | None) -> dict[str, An
                 raise Invalid("deals.event", "The deals.event must list open, click or reply.")
             integer(deals.get("pipeline_id"), "deals.pipeline_id", low=1, required=True)
             integer(deals.get("stage_id"), "deals.stage_id", low=1, required=True)
-            integer(deals.get("potential_value"), "deals.potential_value", low=0)
+            integer(deals.get("potential_value"), "deals.potential_value", low=1)
             currency = deals.get("currency")
             if currency is not None and currency not in CURRENCIES:
                 raise Invalid("deals.currency", "The selected deals.currency is invalid.")
@@ -435,6 +490,14 @@ async def update(request: web.Request) -> web.Response:
     if "sequence" in body:
         _check_sequence(body["sequence"])
         existing = {s["_ref"]: s for s in record["sequence"]["steps"]}
+        for n, step in enumerate(body["sequence"]["steps"]):
+            known = existing.get(step["_ref"])
+            if known is not None and known["type"] != step["type"]:
+                raise Invalid(
+                    f"sequence.steps.{n}.type", "The type of an existing step cannot change."
+                )
+            if known is not None and known["type"] == "email":
+                _check_content(step.get("content"), f"sequence.steps.{n}.content")
         fields["sequence"] = _materialise_sequence(state, body["sequence"], existing)
     steps = fields.get("sequence", record["sequence"])["steps"]
     if fields.get("email_accounts") and not _has(steps, "email"):
@@ -549,27 +612,40 @@ async def content_create(request: web.Request) -> web.Response:
     return ok({"success": True, "data": _block_view(block)})
 
 
-def _block(request: web.Request) -> tuple[dict[str, Any], dict[str, Any], dict[int, Any]]:
+def _slots(step: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The step's generated content slots (``content`` of the sequence), by id."""
+    return {int(slot["id"]): slot for slot in step.get("content") or []}
+
+
+def _block(
+    request: web.Request,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[int, Any]]:
+    """(campaign, step, block, written blocks): a written block, or a generated slot that has
+    no content yet (its subject and body are empty)."""
     record = campaign(state_of(request), request.match_info["campaign_id"])
     step = _email_step(record, request.match_info["step_id"])
     blocks = record["_content"].setdefault(step["_ref"], {})
     content_id = integer(request.match_info["content_id"], "content_id", low=1) or 0
-    if content_id not in blocks:
+    if content_id in blocks:
+        return record, step, blocks[content_id], blocks
+    slot = _slots(step).get(content_id)
+    if slot is None:
         raise Missing("Content not found")
-    return record, blocks[content_id], blocks
+    empty = {"id": content_id, "subject": "", "body": "", "plain_text": False, "usage": "active"}
+    return record, step, {**empty, **slot}, blocks
 
 
 @v2
 async def content_get(request: web.Request) -> web.Response:
     """``GET /v2/campaigns/{campaign_id}/steps/{step_id}/content/{content_id}`` (line 2502)."""
-    _, block, _ = _block(request)
+    _, _, block, _ = _block(request)
     return ok({"data": _block_view(block)})
 
 
 @v2
 async def content_update(request: web.Request) -> web.Response:
     """``PATCH .../content/{content_id}`` (line 2524): at least one field."""
-    record, block, _ = _block(request)
+    record, _, block, blocks = _block(request)
     _editable(record)
     body = await read_body(request)
     changes: dict[str, Any] = {}
@@ -584,17 +660,19 @@ async def content_update(request: web.Request) -> web.Response:
     if not changes:
         raise Invalid("body", "At least one of subject, body, plain_text, usage is required.")
     block.update(changes)
+    blocks[block["id"]] = block  # a generated slot becomes a written block
     return ok({"success": True, "data": _block_view(block)})
 
 
 @v2
 async def content_delete(request: web.Request) -> web.Response:
     """``DELETE .../content/{content_id}`` (line 2552): never the last block of a step."""
-    record, block, blocks = _block(request)
+    record, step, block, blocks = _block(request)
     _editable(record)
-    if len(blocks) <= 1:
+    if len(set(blocks) | set(_slots(step))) <= 1:
         raise Invalid("content_id", "The last content block of a step cannot be deleted.")
-    del blocks[block["id"]]
+    blocks.pop(block["id"], None)
+    step["content"] = [slot for slot in step.get("content") or [] if slot["id"] != block["id"]]
     return ok({"data": {"success": True}})
 
 

@@ -4,6 +4,7 @@ reference's rules."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from aiohttp import web
@@ -61,6 +62,11 @@ def _senders(state: Account) -> dict[int, dict[str, Any]]:
     return store
 
 
+#: ``smtp.host`` (reference line 926; the same field on creation).
+HOST_FORMAT = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]*$")
+DAY = 24 * 3600
+
+
 def _connection(
     value: Any, field: str, pairs: dict[int, frozenset[str]], *, required: bool
 ) -> dict[str, Any] | None:
@@ -71,6 +77,8 @@ def _connection(
     if not isinstance(value, dict):
         raise Invalid(field, f"The {field} must be an object.")
     host = text(value.get("host"), f"{field}.host", required=True, max_len=100)
+    if host is not None and not HOST_FORMAT.match(host):
+        raise Invalid(f"{field}.host", f"The {field}.host format is invalid.")
     port = integer(value.get("port"), f"{field}.port", required=True)
     if port not in pairs:
         allowed = ", ".join(str(p) for p in pairs)
@@ -136,10 +144,24 @@ def _sender_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 def _check_delays(account: dict[str, Any]) -> None:
+    """delay_to > delay_from (line 868), and the daily limit within what the delays allow in
+    24 hours (line 864): at most 86400 / delay_fixed, or 86400 / delay_from when random (the
+    shortest delay gives the most mail)."""
     if account.get("delay_type") == "random":
         low, high = account.get("delay_from"), account.get("delay_to")
         if low is not None and high is not None and high <= low:
             raise Invalid("delay_to", "The delay_to must be greater than delay_from.")
+        shortest = low or 600
+    else:
+        shortest = account.get("delay_fixed") or 600
+    capacity = DAY // shortest
+    limitation = account.get("limitation")
+    if limitation is not None and limitation > capacity:
+        raise Invalid(
+            "limitation",
+            f"The limitation may not be greater than {capacity}, the most the configured "
+            "delays allow in 24 hours.",
+        )
 
 
 def _sender_view(account: dict[str, Any], stamp: str) -> dict[str, Any]:
@@ -453,6 +475,12 @@ async def warmup_statistics(request: web.Request) -> web.Response:
         date_to = today
         date_from = today - datetime.timedelta(days=14 if period == "two_weeks" else 30)
     assert date_from is not None and date_to is not None
+    started = datetime.date.fromisoformat(w["start_date"])
+    if period is None and date_to < started:
+        raise Invalid(
+            "date_to", "The date_to must be a date after or equal to the warm-up's start date."
+        )
+    date_from = max(date_from, started)
     stats: dict[str, Any] = example(31)["data"]
     rng = data.rng_for(state_of(request).config.seed, "warmup-stats", w["id"])
     daily: dict[str, dict[str, int]] = {}

@@ -226,6 +226,12 @@ class Account:
         return f"<Account {self.client_id!r} balance={self.balance:.2f}>"
 
     @property
+    def user_email(self) -> str:
+        """The account user's address (owner of its campaigns, for ``campaign_owner``)."""
+        local = "".join(c for c in self.client_id.lower() if c.isalnum() or c in "._-")
+        return f"{local or 'user'}@sandbox.example"
+
+    @property
     def all_stats(self) -> tuple[SandboxStats, SandboxStats]:
         """This account's counters and the sandbox's totals (both are kept)."""
         return (self.stats, self.server.stats)

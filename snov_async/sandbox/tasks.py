@@ -553,8 +553,13 @@ async def profile_by_email(request: web.Request) -> web.Response:
 # Webhooks --------------------------------------------------------------------------------
 
 
-async def _post_on_the_ladder(state: Account, url: str, body: Any) -> None:
-    """POST ``body`` to ``url``; retry on the documented ladder until a 2xx (3 s each)."""
+async def _post_on_the_ladder(
+    state: Account, url: str, body: Any, hook: dict[str, Any] | None = None
+) -> None:
+    """POST ``body`` to ``url``; retry on the documented ladder until a 2xx (3 s each).
+
+    When every attempt fails, the subscription ``hook`` (if any) is deactivated (reference
+    line 3739)."""
     scale = state.config.webhook_time_scale
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
         for step in WEBHOOK_LADDER:
@@ -569,6 +574,8 @@ async def _post_on_the_ladder(state: Account, url: str, body: Any) -> None:
                         return
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 logger.debug("webhook delivery failed: %s", type(exc).__name__)
+    if hook is not None:
+        hook["status"] = "deactivated"
 
 
 def _background(app: web.Application, coro: Any) -> None:
@@ -611,7 +618,7 @@ def _announce(app: web.Application, state: Account, task: Task, body: dict[str, 
                 "data": body.get("data"),
                 "meta": {"task_hash": task.hash, "webhook_id": hook["id"]},
             }
-            _background(app, _post_on_the_ladder(state, hook["end_point"], payload))
+            _background(app, _post_on_the_ladder(state, hook["end_point"], payload, hook))
 
 
 async def cleanup(app: web.Application) -> None:

@@ -63,3 +63,39 @@ async def raw(sandbox_config: SandboxConfig) -> AsyncIterator[Raw]:
         r = Raw(sb, session)
         await r.login()
         yield r
+
+
+class ThreadedSandbox:
+    """A sandbox serving from its own event loop in a thread, for module-wide fixtures and for
+    synchronous clients (``requests``-based libraries)."""
+
+    def __init__(self, **settings: Any) -> None:
+        import asyncio
+        import threading
+
+        self.settings = settings
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.sb: Sandbox | None = None
+
+    def __enter__(self) -> ThreadedSandbox:
+        import asyncio
+
+        self.thread.start()
+        self.sb = Sandbox(**self.settings)
+        asyncio.run_coroutine_threadsafe(self.sb.start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import asyncio
+
+        assert self.sb is not None
+        asyncio.run_coroutine_threadsafe(self.sb.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    @property
+    def base_url(self) -> str:
+        assert self.sb is not None
+        return self.sb.base_url

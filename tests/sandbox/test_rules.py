@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -139,13 +140,16 @@ async def test_warm_up_list_per_page_enum_and_statistics_window(raw: Raw) -> Non
         "GET", path, params={"date_from": "2026-05-30", "date_to": "2026-05-01"}
     )
     assert status == 422 and field_of(body) == "date_to"
+    today = datetime.date.today()
+    days = [(today + datetime.timedelta(days=n)).isoformat() for n in (0, 1)]
+    status, body = await raw.call("GET", path, params={"date_from": days[0], "date_to": days[1]})
+    assert status == 200 and sorted(body["data"]["daily_statistics"]) == days
+    # A window that ends before the warm-up started is refused (reference line 1284).
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
     status, body = await raw.call(
-        "GET", path, params={"date_from": "2026-05-30", "date_to": "2026-05-31"}
+        "GET", path, params={"date_from": "2026-05-01", "date_to": yesterday}
     )
-    assert status == 200 and sorted(body["data"]["daily_statistics"]) == [
-        "2026-05-30",
-        "2026-05-31",
-    ]
+    assert status == 422 and field_of(body) == "date_to"
 
 
 CAMPAIGN = {
@@ -233,13 +237,45 @@ async def test_campaign_sequences_follow_the_reference(
 
 async def test_the_last_content_block_of_a_step_cannot_be_deleted(raw: Raw) -> None:
     _, created = await raw.call("POST", "/v2/campaigns/create", json=CAMPAIGN)
-    cid, step = created["data"]["id"], created["data"]["sequence"]["steps"][0]["_ref"]
-    base = f"/v2/campaigns/{cid}/steps/{step}/content"
-    block = {"content_id": 1, "subject": "s", "body": "b", "plain_text": False, "usage": "active"}
-    assert (await raw.call("POST", base + "/create", json=block))[0] == 200
-    status, body = await raw.call("DELETE", base + "/1")
+    cid, step = created["data"]["id"], created["data"]["sequence"]["steps"][0]
+    (slot,) = [c["id"] for c in step["content"]]
+    base = f"/v2/campaigns/{cid}/steps/{step['_ref']}/content"
+    block = {
+        "content_id": slot,
+        "subject": "s",
+        "body": "b",
+        "plain_text": False,
+        "usage": "active",
+    }
+    assert (await raw.call("POST", base + "/create", json=block))[0] == 200  # the one slot
+    status, body = await raw.call("DELETE", f"{base}/{slot}")
     assert status == 422 and field_of(body) == "content_id"
-    assert (await raw.call("PATCH", base + "/1", json={}))[0] == 422
+    assert (await raw.call("PATCH", f"{base}/{slot}", json={}))[0] == 422
+
+
+async def test_the_only_written_block_of_a_two_slot_step_can_be_deleted(raw: Raw) -> None:
+    two = {**CAMPAIGN, "sequence": {**CAMPAIGN["sequence"]}}
+    two["sequence"]["steps"] = [{**CAMPAIGN["sequence"]["steps"][0], "content_slots": 2},
+                                CAMPAIGN["sequence"]["steps"][1]]  # fmt: skip
+    _, created = await raw.call("POST", "/v2/campaigns/create", json=two)
+    cid, step = created["data"]["id"], created["data"]["sequence"]["steps"][0]
+    first, second = [c["id"] for c in step["content"]]
+    base = f"/v2/campaigns/{cid}/steps/{step['_ref']}/content"
+    # A generated slot reads as an empty block before anything is written to it.
+    status, body = await raw.call("GET", f"{base}/{second}")
+    assert status == 200 and body["data"]["id"] == second and body["data"]["subject"] == ""
+    block = {
+        "content_id": first,
+        "subject": "s",
+        "body": "b",
+        "plain_text": False,
+        "usage": "active",
+    }
+    assert (await raw.call("POST", base + "/create", json=block))[0] == 200
+    assert (await raw.call("DELETE", f"{base}/{first}"))[0] == 200  # the other slot remains
+    assert (await raw.call("GET", f"{base}/{first}"))[0] == 404
+    status, body = await raw.call("DELETE", f"{base}/{second}")
+    assert status == 422 and field_of(body) == "content_id"  # now the last one
 
 
 async def test_recipients_activity_windows_are_at_most_31_days(raw: Raw) -> None:
