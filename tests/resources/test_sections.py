@@ -67,10 +67,10 @@ async def test_senders_and_warm_up_round_trip(env: tuple[Sandbox, SnovClient]) -
     assert one.from_ == 1 and one.email_account is not None
     assert one.extra == {} and one.email_account.extra == {}
     assert await snov.warmup.update(ids[0], status="paused", reply_rate=20) == ids[0]
-    stats = await snov.warmup.statistics(
-        ids[0], date_from=datetime.date(2026, 5, 1), date_to="2026-05-03"
-    )
-    assert sorted(stats.daily_statistics) == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    # A window on or after the warm-up's start (reference line 1284): it started today.
+    days = [datetime.date.today() + datetime.timedelta(days=n) for n in range(3)]
+    stats = await snov.warmup.statistics(ids[0], date_from=days[0], date_to=days[2].isoformat())
+    assert sorted(stats.daily_statistics) == [d.isoformat() for d in days]
     assert stats.deliverability is not None and stats.deliverability.inbox is not None
     assert await snov.warmup.delete(ids[0]) == ids[0]
 
