@@ -19,8 +19,8 @@ as numbers or 70-character hex strings, ``null`` or ``[]`` where an object or a 
   ``{}`` for a list become ``[]``, ``[]`` for an object becomes an empty object;
 * anything else that does not fit its field leaves the field at its default (``None`` or
   empty) and keeps the raw value, under its original key, in the model's ``extra``; a list
-  keeps the items that fit. The first time a given model field drifts in a given way, the
-  ``snov_async.drift`` logger says so at DEBUG.
+  keeps the items that fit, a mapping the entries that fit. The first time a given model
+  field drifts in a given way, the ``snov_async.drift`` logger says so at DEBUG.
 
 Only a payload that is not an object where a model is expected (the envelope itself cannot
 be read) raises `ResponseFormatError`.
@@ -49,6 +49,7 @@ __all__ = [
     "camel_to_snake",
     "converter",
     "drift_logger",
+    "note_drift",
     "structure",
     "to_body",
 ]
@@ -107,7 +108,7 @@ def to_body(obj: Any) -> Any:
     return obj
 
 
-def _note_drift(model: str, key: str, value: Any, why: str) -> None:
+def note_drift(model: str, key: str, value: Any, why: str) -> None:
     """Log, once per model field and kind of value, that an answer did not fit its model."""
     seen = (model, key, type(value).__name__)
     if seen in _SEEN:
@@ -310,6 +311,19 @@ def _salvage_list(value: Any, tp: Any) -> tuple[list[Any], bool]:
     return kept, whole
 
 
+def _salvage_dict(value: Mapping[Any, Any], tp: Any) -> dict[Any, Any]:
+    """The entries of ``value`` that fit ``dict[K, V]``."""
+    args = typing.get_args(tp)
+    key_type, value_type = (args[0], args[1]) if len(args) == 2 else (Any, Any)
+    kept: dict[Any, Any] = {}
+    for k, v in value.items():
+        try:
+            kept[converter.structure(k, key_type)] = converter.structure(v, value_type)
+        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError):
+            continue
+    return kept
+
+
 def _model_hook(cls: type[Any]) -> Callable[[Any, type], Any]:
     attrs.resolve_types(cls)
     fields = {f.name: f for f in attrs.fields(cls)}
@@ -332,8 +346,10 @@ def _model_hook(cls: type[Any]) -> Callable[[Any, type], Any]:
                 why = str(exc) or type(exc).__name__
             if isinstance(value, (list, tuple)) and _is_list(tp):
                 kwargs[name], _ = _salvage_list(value, tp)
+            elif isinstance(value, Mapping) and _is_dict(tp):
+                kwargs[name] = _salvage_dict(value, tp)
             extra[key] = value
-            _note_drift(cls.__name__, key, value, why)
+            note_drift(cls.__name__, key, value, why)
         for name, field in fields.items():
             if name not in kwargs and name != "extra" and field.default is attrs.NOTHING:
                 kwargs[name] = None  # a required field the answer left out or garbled

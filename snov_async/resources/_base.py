@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _validate
-from .._convert import UNSET, structure
+from .._convert import UNSET, note_drift, structure
 from .._retry import CallKind
 from ..errors import ResponseFormatError, ValidationError
 from ._tasks import prepare_batch, task_start
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from .._runner import BatchSpec, TaskRunner
     from ..models.tasks import TaskStart
 
-__all__ = ["Resource", "changed"]
+__all__ = ["Resource", "changed", "read_id", "rows_of", "section"]
 
 T = TypeVar("T")
 
@@ -27,6 +28,46 @@ def changed(changes: Mapping[str, Any]) -> dict[str, Any]:
     if not given:
         raise ValidationError("give at least one field to change", field="body")
     return given
+
+
+def section(payload: Any, key: str) -> Mapping[str, Any]:
+    """``payload[key]`` as an object (``meta``, ``pagination``, ``links``...); anything else
+    (missing, ``null``, ``[]``, a stray scalar) is an empty one, noted on the drift log."""
+    value = payload.get(key) if isinstance(payload, Mapping) else None
+    if isinstance(value, Mapping):
+        return value
+    if value is not None and value != []:
+        note_drift("answer", key, value, "not an object")
+    return {}
+
+
+def rows_of(payload: Any, key: str | None = "data") -> list[Any]:
+    """The rows of a list answer: ``payload[key]`` (or a bare list). Missing, ``null`` and
+    ``{}`` are no rows; anything else that is not a list is an envelope the SDK cannot read."""
+    value = payload if key is None or isinstance(payload, list) else None
+    if key is not None and isinstance(payload, Mapping):
+        value = payload.get(key)
+    if value is None or (isinstance(value, Mapping) and not value):
+        return []
+    if not isinstance(value, list):
+        raise ResponseFormatError(
+            f"the answer's {key or 'body'} is {type(value).__name__}, not a list"
+        )
+    return value
+
+
+def read_id(payload: Any) -> int | None:
+    """``data.id`` of a create/update/delete answer (the first item of a bare list too), as an
+    integer; ``None`` when the answer does not say."""
+    first = payload[0] if isinstance(payload, list) and payload else payload
+    value = section(first, "data").get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 class Resource:
@@ -69,17 +110,26 @@ class Resource:
         kind: CallKind | None = None,
         timeout: float | None = None,
     ) -> T:
-        """Send the operation and structure ``payload[key]`` (or the payload) into ``model``."""
+        """Send the operation and structure ``payload[key]`` (or the payload) into ``model``.
+
+        A missing or ``null`` ``key`` is an empty object (or list); a bare list answers a list
+        model as it is. Only an answer that is neither raises `ResponseFormatError`.
+        """
         payload = await self._request(
             method, path, params=params, form=form, json=json, kind=kind, timeout=timeout
         )
         data = payload
-        if key is not None:
-            if not isinstance(payload, Mapping) or key not in payload:
-                raise ResponseFormatError(
-                    f"the answer has no {key!r} field", method=method, path=path
-                )
-            data = payload[key]
+        many = typing.get_origin(model) is list
+        if key is not None and isinstance(payload, Mapping):
+            data = payload.get(key)
+        elif key is not None and not (many and isinstance(payload, list)):
+            raise ResponseFormatError(
+                f"the answer is {type(payload).__name__}, not an object with {key!r}",
+                method=method,
+                path=path,
+            )
+        if data is None:
+            data = [] if many else {}
         return structure(data, model, what=f"{method} {path}")
 
     async def _start_task(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from .. import _normalize, _validate
 from .._convert import structure
-from ..errors import ResponseFormatError, ValidationError
+from ..errors import ValidationError
 from ..models.recipients import (
     CampaignAnalytics,
     CampaignProgress,
@@ -17,7 +17,7 @@ from ..models.recipients import (
     Reply,
     SentEmail,
 )
-from ._base import Resource
+from ._base import Resource, rows_of, section
 
 __all__ = ["AnalyticsResource"]
 
@@ -41,6 +41,13 @@ def _owners(values: Any) -> str | None:
         values = [values]
     items = _validate.sized(values, "owners", high=_validate.MAX_IDS)
     return ",".join(_normalize.email(v, "owners") for v in items) or None
+
+
+def _flag(value: Any) -> bool:
+    """``has_more`` as the API may write it: ``true``, ``1``, ``"true"``."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return value is True or (isinstance(value, int) and value == 1)
 
 
 def windows(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
@@ -128,12 +135,10 @@ class AnalyticsResource(Resource):
                     "limit": page_size,
                 }
                 payload = await self._request("GET", path, params=params, timeout=timeout)
-                rows = payload.get("data") if isinstance(payload, dict) else None
-                if not isinstance(rows, list):
-                    raise ResponseFormatError("recipients-activity answered without data")
+                rows = rows_of(payload)
                 for row in rows:
                     yield structure(row, RecipientActivity)
-                more = (payload.get("pagination") or {}).get("has_more")
+                more = _flag(section(payload, "pagination").get("has_more"))
                 if not more or not rows:
                     break
                 offset += len(rows)
@@ -142,11 +147,10 @@ class AnalyticsResource(Resource):
         _validate.positive_id(campaign_id, "campaign_id")
         offset = 0
         while True:
-            rows = await self._request(
+            payload = await self._request(
                 "GET", path, params={"campaignId": campaign_id, "offset": offset}
             )
-            if not isinstance(rows, list):
-                raise ResponseFormatError(f"{path} answered with {type(rows).__name__}, not a list")
+            rows = rows_of(payload)
             for row in rows:
                 yield structure(row, model)
             if len(rows) < V1_PAGE:
@@ -179,9 +183,7 @@ class AnalyticsResource(Resource):
         offset = 0
         while True:
             payload = await self._request("GET", path, params={"offset": offset}, timeout=timeout)
-            rows = payload.get("data") if isinstance(payload, dict) else None
-            if not isinstance(rows, list):
-                raise ResponseFormatError("all-replies answered without data")
+            rows = rows_of(payload)
             if not rows:
                 return
             for row in rows:

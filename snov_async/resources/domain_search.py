@@ -13,7 +13,7 @@ from .. import _normalize, _validate
 from .._convert import structure
 from .._retry import CallKind
 from .._runner import BatchSpec, Call
-from ..errors import ResponseFormatError, SnovError, ValidationError
+from ..errors import SnovError, ValidationError
 from ..models.domain_search import (
     CompanyInfo,
     DomainEmailsCount,
@@ -23,7 +23,7 @@ from ..models.domain_search import (
     ProspectsPage,
     merged,
 )
-from ._base import Resource
+from ._base import Resource, rows_of
 
 __all__ = ["DomainSearchResource"]
 
@@ -147,7 +147,7 @@ class ProspectsSpec(_SingleTask):
     def build(self, item: Any, payload: Any, task_hash: str | None) -> ProspectsPage:
         domain, positions, page = item
         meta = merged(payload, "meta")
-        rows = payload.get("data") if isinstance(payload, dict) else None
+        rows = rows_of(payload)
         links = payload.get("links") if isinstance(payload, dict) else None
         next_url = links.get("next") if isinstance(links, dict) else None
         return structure(
@@ -192,9 +192,7 @@ class _CursorSpec(_SingleTask):
 
     def build(self, item: Any, payload: Any, task_hash: str | None) -> DomainEmailsPage:
         meta = merged(payload, "meta")
-        rows = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(rows, list):
-            raise ResponseFormatError("the answer has no data list")
+        rows = rows_of(payload)
         return structure(
             {
                 "domain": meta.get("domain", item[0]),

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
-from ..errors import ResponseFormatError, SnovError
+from ..errors import SnovError
 from ..models.email_finder import (
     CompanyDomain,
     CompanyDomainResult,
     EmailSearch,
+    EmailSearchItem,
     EmailSearchResult,
     FoundEmail,
 )
@@ -98,14 +99,11 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
         first, last, domain = item if item is not None else (None, None, None)
         emails: list[FoundEmail] = []
         people = None
-        if data is not None and error is None:
-            found = data.get("result")
-            if found in (None, {}):
-                found = []
-            if not isinstance(found, list):
-                raise ResponseFormatError("an email-finder result is not a list")
-            emails = [structure(f, FoundEmail) for f in found]
-            people = data.get("people")
+        if isinstance(data, Mapping) and error is None:
+            # Leniently: a result that is not a list of objects keeps what fits (raw in extra).
+            entry = structure(data, EmailSearchItem)
+            emails = list(entry.result)
+            people = entry.people
         return EmailSearch(
             index=index,
             input=raw,

@@ -84,9 +84,9 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
         task_hash: str | None,
     ) -> LinkedInProfile:
         profile = None
-        if data is not None and error is None:
+        if isinstance(data, Mapping) and error is None:
             result = data.get("result")
-            if isinstance(result, dict) and result:
+            if isinstance(result, Mapping) and result:
                 profile = structure(result, LinkedInProfileData)
         return LinkedInProfile(
             index=index, input=raw, url=item, profile=profile, error=error, task_hash=task_hash

@@ -20,7 +20,7 @@ from ..models.prospects import (
     ProspectListInfo,
     ProspectListPage,
 )
-from ._base import Resource
+from ._base import Resource, read_id, rows_of
 
 __all__ = ["ProspectsResource"]
 
@@ -51,16 +51,6 @@ def _text_map(value: Any, field: str, high: int, max_len: int) -> dict[str, str]
         _validate.text(key, field, max_len=_validate.MAX_TITLE)
         out[key] = _validate.text(item, field, max_len=max_len, required=False)
     return out
-
-
-def _rows(payload: Any, key: str = "data") -> Any:
-    """The list of an answer: ``payload[key]`` (``null`` is an empty list), or the payload
-    itself when it is a bare list. Anything else is left for `structure` to refuse."""
-    if isinstance(payload, Mapping) and key in payload:
-        return payload[key] if payload[key] is not None else []
-    if payload is None:
-        return []
-    return payload
 
 
 class ProspectsResource(Resource):
@@ -193,7 +183,7 @@ class ProspectsResource(Resource):
                 raise
             logger.debug("%s: nothing found (server: %s)", path, "; ".join(err.messages))
             return []
-        return structure(_rows(payload), builtins.list[Prospect], what=f"POST {path}")
+        return structure(rows_of(payload), builtins.list[Prospect], what=f"POST {path}")
 
     async def custom_fields(self, *, timeout: float | None = None) -> builtins.list[CustomField]:
         """Your custom prospect fields. ``GET /v1/prospect-custom-fields`` (line 3455). Free."""
@@ -251,9 +241,9 @@ class ProspectsResource(Resource):
                 return
             page += 1
 
-    async def create_list(self, name: str, *, timeout: float | None = None) -> int:
-        """Create a prospect list; returns its id. ``POST /v1/lists`` (line 3616). Free."""
+    async def create_list(self, name: str, *, timeout: float | None = None) -> int | None:
+        """Create a prospect list; returns its id (``None`` if the answer names none).
+        ``POST /v1/lists`` (line 3616). Free."""
         _validate.text(name, "name", max_len=_validate.MAX_TITLE)
         payload = await self._request("POST", "/v1/lists", form={"name": name}, timeout=timeout)
-        first = payload[0] if isinstance(payload, builtins.list) and payload else payload
-        return int(first["data"]["id"])
+        return read_id(payload)

@@ -102,7 +102,13 @@ class RecipientsResource(Resource):
             timeout=timeout,
         )
         first = payload[0] if isinstance(payload, list) and payload else payload
-        return list(first.get("data", {}).get("duplicates", [])) if isinstance(first, dict) else []
+        data = first.get("data") if isinstance(first, dict) else None
+        duplicates = data.get("duplicates") if isinstance(data, dict) else None
+        return (
+            [str(d) for d in duplicates if isinstance(d, (str, int)) and not isinstance(d, bool)]
+            if isinstance(duplicates, list)
+            else []
+        )
 
     async def do_not_email_lists(self, *, timeout: float | None = None) -> list[DoNotEmailList]:
         """Every do-not-email list. ``GET /v2/blacklists`` (reference line 2670). Free."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import _normalize
@@ -57,7 +57,9 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
         error: SnovError | None,
         task_hash: str | None,
     ) -> EmailVerification:
-        check = structure(data, EmailCheck) if data is not None and error is None else None
+        check = None
+        if error is None and (isinstance(data, Mapping) or data == []):
+            check = structure(data, EmailCheck)  # [] is PHP's empty object
         return EmailVerification(
             index=index, input=raw, email=item, result=check, error=error, task_hash=task_hash
         )

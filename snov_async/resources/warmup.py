@@ -16,7 +16,7 @@ from ..models.warmup import (
     WarmUpStatus,
     check_warmup_fields,
 )
-from ._base import Resource, changed
+from ._base import Resource, changed, read_id, rows_of, section
 
 __all__ = ["WarmUpResource"]
 
@@ -36,13 +36,14 @@ class WarmUpResource(Resource):
 
     __slots__ = ()
 
-    async def create(self, warmup: WarmUpCreate, *, timeout: float | None = None) -> int:
-        """Create and start a warm-up; returns its id. The body is checked when
+    async def create(self, warmup: WarmUpCreate, *, timeout: float | None = None) -> int | None:
+        """Create and start a warm-up; returns its id (``None`` if the answer names none). The
+        body is checked when
         `WarmUpCreate` is made. ``POST /v2/warm-up`` (reference line 1072)."""
         if not isinstance(warmup, WarmUpCreate):
             raise ValidationError("warmup must be a WarmUpCreate", field="warmup")
         payload = await self._request("POST", PATH, json=to_body(warmup), timeout=timeout)
-        return int(payload["data"]["id"])
+        return read_id(payload)
 
     async def page(
         self,
@@ -62,8 +63,7 @@ class WarmUpResource(Resource):
             _validate.one_of(status, "status", LIST_STATUSES)
         params = {"page": page, "per_page": per_page, "status": getattr(status, "value", status)}
         payload = await self._request("GET", PATH, params=params, timeout=timeout)
-        meta = payload.get("meta") or {}
-        return structure({**meta, "items": payload.get("data") or []}, WarmUpPage)
+        return structure({**section(payload, "meta"), "items": rows_of(payload)}, WarmUpPage)
 
     async def iter(
         self, *, per_page: int = 100, status: WarmUpStatus | str | None = None
@@ -104,7 +104,7 @@ class WarmUpResource(Resource):
         schedule_id: int | Unset = UNSET,
         template_name: str | Unset = UNSET,
         timeout: float | None = None,
-    ) -> int:
+    ) -> int | None:
         """Change only the fields given (``status``: active, paused, completed or deleted;
         ``from_`` 1-10 here). ``PATCH /v2/warm-up/{id}`` (reference line 1235)."""
         path = _path(warmup_id)
@@ -137,12 +137,12 @@ class WarmUpResource(Resource):
             )
         check_warmup_fields(given, creating=False)
         payload = await self._request("PATCH", path, json=to_body(given), timeout=timeout)
-        return int(payload["data"]["id"])
+        return read_id(payload)
 
-    async def delete(self, warmup_id: int, *, timeout: float | None = None) -> int:
+    async def delete(self, warmup_id: int, *, timeout: float | None = None) -> int | None:
         """Delete a warm-up. ``DELETE /v2/warm-up/{id}`` (reference line 1266)."""
         payload = await self._request("DELETE", _path(warmup_id), timeout=timeout)
-        return int(payload["data"]["id"])
+        return read_id(payload)
 
     async def statistics(
         self,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .. import _validate
 from .._convert import structure
 from .._retry import CallKind
 from ..models.crm import WEBHOOK_EVENTS, Webhook, WebhookList, WebhookObject, WebhookStatus
-from ._base import Resource
+from ._base import Resource, rows_of, section
 
 __all__ = ["WebhooksResource"]
 
@@ -29,9 +30,13 @@ class WebhooksResource(Resource):
     async def list(self, *, timeout: float | None = None) -> WebhookList:
         """Every subscription. ``GET /v2/webhooks`` (reference line 3748). Free."""
         payload = await self._request("GET", "/v2/webhooks", timeout=timeout)
-        rows = [item.get("data", item) for item in payload.get("data") or []]
-        meta = payload.get("meta") or {}
-        return structure({"webhooks": rows, **meta}, WebhookList)
+        rows = [
+            item["data"]
+            if isinstance(item, Mapping) and isinstance(item.get("data"), Mapping)
+            else item
+            for item in rows_of(payload)
+        ]
+        return structure({**section(payload, "meta"), "webhooks": rows}, WebhookList)
 
     async def create(
         self,
