@@ -19,10 +19,12 @@ import enum
 import json
 import os
 import re
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -77,7 +79,7 @@ PROTECTED: dict[int, set[str]] = {
 }
 
 
-# A fake aiohttp session: answers every request from the reference's examples.
+# Every request is answered from the reference's examples, without a network.
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -91,7 +93,18 @@ ROUTES = sorted(
 )
 
 
-class _Response:
+def answer_for(answers: dict[int, Any], method: str, url: str) -> Any:
+    """The example (or its mutation) of the operation ``method url`` belongs to."""
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
+    if path == "/v1/oauth/access_token":
+        return TOKEN
+    for verb, pattern, number in ROUTES:
+        if verb == method and pattern.match(path):
+            return answers.get(number, EXAMPLES.get(number, {}))
+    raise AssertionError(f"no route for {method} {path}")
+
+
+class _Answer:
     def __init__(self, payload: Any) -> None:
         self.status = 200
         self.headers = {"Content-Type": "application/json"}
@@ -100,30 +113,24 @@ class _Response:
     async def read(self) -> bytes:
         return self._body
 
-    async def __aenter__(self) -> _Response:
+    async def __aenter__(self) -> _Answer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         return None
 
 
-class FakeSession:
-    """Enough of `aiohttp.ClientSession` for the HTTP core: ``request`` only."""
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # aiohttp discourages subclasses
 
-    def __init__(self, answers: dict[int, Any]) -> None:
-        self.answers = answers
+    class FakeSession(aiohttp.ClientSession):
+        """A real session whose ``request`` answers from the examples (no socket opened):
+        much faster than aioresponses for the hundreds of calls below."""
 
-    def request(self, method: str, url: str, **_: Any) -> _Response:
-        path = "/" + url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
-        if path == "/v1/oauth/access_token":
-            return _Response(TOKEN)
-        for verb, pattern, number in ROUTES:
-            if verb == method and pattern.match(path):
-                return _Response(self.answers.get(number, EXAMPLES.get(number, {})))
-        raise AssertionError(f"no route for {method} {path}")
+        answers: dict[int, Any]
 
-    async def close(self) -> None:
-        return None
+        def request(self, method: str, url: Any, **_: Any) -> Any:  # type: ignore[override]
+            return _Answer(answer_for(self.answers, method, str(url)))
 
 
 # One call per operation, each through the SDK's public method.
@@ -232,16 +239,17 @@ def test_every_operation_with_an_example_has_a_recipe() -> None:
 
 def call(number: int, answer: Any) -> Any:
     async def scenario() -> Any:
-        session = FakeSession({number: answer})
-        async with SnovClient(
-            "id",
-            "secret",
-            session=session,  # type: ignore[arg-type]
-            requests_per_minute=600_000,
-            initial_task_latency=0.0001,
-            task_timeout=5.0,
-        ) as snov:
-            return await RECIPES[number](snov)
+        async with FakeSession() as session:
+            session.__dict__["answers"] = {number: answer}
+            async with SnovClient(
+                "id",
+                "secret",
+                session=session,
+                requests_per_minute=600_000,
+                initial_task_latency=0.0001,
+                task_timeout=5.0,
+            ) as snov:
+                return await RECIPES[number](snov)
 
     return asyncio.run(scenario())
 
