@@ -2,15 +2,21 @@
 
 Exit codes (also in ``--help``):
 
-* 0 — every input row was written (row-level problems are in the ``error`` column);
-* 2 — bad usage or unreadable input (missing file, no usable column);
-* 3 — not enough credits to start;
-* 4 — authentication failed;
-* 5 — the API could not be reached or kept failing;
-* 130 — interrupted.
+* 0 — every row has an answer: ``found``, ``not_found`` or ``invalid`` (with ``--strict``,
+  ``invalid`` rows count as failed);
+* 2 — bad usage, or an input or output problem (missing file, not UTF-8 without
+  ``--encoding``, no usable column, ``-o`` naming the input, a missing directory);
+* 3 — credits ran out (before the run, or rows failed for it);
+* 4 — authentication failed (before the run, or rows failed for it);
+* 5 — the API could not be reached or kept failing before any row was answered;
+* 6 — rows failed for another reason (their ``error`` column says why);
+* 130 — interrupted (Ctrl-C); 143 — terminated (SIGTERM).
+
+With any non-zero code the output file is left as it was, and the rows answered so far are in
+``OUTPUT.partial``; ``--allow-errors`` accepts failed rows (exit 0, output written).
 
 With no ``SNOV_CLIENT_ID`` / ``SNOV_CLIENT_SECRET`` in the environment every command runs on
-the built-in sandbox (fake data, no credits) and says so in one line on stderr.
+the built-in sandbox (fake data, no credits); every row it writes says ``source=sandbox``.
 """
 
 from __future__ import annotations
@@ -19,25 +25,55 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
+import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from importlib import resources
+from urllib.parse import urlsplit
 
 from .._client import SnovClient
+from .._constants import DEFAULT_BASE_URL
 from .._version import __version__
 from ..errors import AuthenticationError, NotEnoughCreditsError, SnovError
-from .jobs import COMMANDS, Command, Tally, estimate, run_job
-from .progress import Progress
-from .rows import InputError, RowWriter, find_column, open_rows, sniff_delimiter
+from .jobs import COMMANDS, Command, Ordered, Tally, estimate, run_job
+from .output import Output, OutputError, RowWriter, output_kind
+from .progress import DEFAULT_EVERY, Progress
+from .rows import InputError, open_source
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_USAGE, EXIT_CREDITS, EXIT_AUTH, EXIT_API, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
-SANDBOX_RPM = 600.0
-DEFAULT_JOURNAL = ".snov-async-journal.db"
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_CREDITS = 3
+EXIT_AUTH = 4
+EXIT_API = 5
+EXIT_ROWS_FAILED = 6
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+EXIT_BROKEN_PIPE = 141
 
-EPILOG = """exit codes: 0 all rows written (row problems in the error column), 2 usage or input
-error, 3 not enough credits, 4 authentication failed, 5 API unreachable, 130 interrupted.
+SANDBOX_RPM = 600.0
+#: The journal ``--resume`` uses by default against the real API ...
+DEFAULT_JOURNAL = ".snov-async-journal.db"
+#: ... and on the built-in sandbox: never the same file, so fake answers never answer real runs.
+SANDBOX_JOURNAL = ".snov-async-sandbox-journal.db"
+
+EPILOG = """exit codes:
+  0    every row has an answer: found, not_found or invalid (--strict: invalid fails)
+  2    usage, input or output problem (nothing was sent)
+  3    credits ran out          4  authentication failed
+  5    API unreachable          6  rows failed for another reason (see their error column)
+  130  interrupted              143  terminated
+On any non-zero code the output file is left as it was and the rows answered so far are
+kept in OUTPUT.partial; --allow-errors accepts failed rows (exit 0, output written).
+
+files: FILE or -o may be '-' (standard input / standard output). Input: CSV (comma,
+semicolon, tab or pipe) or JSON Lines, UTF-8 (or UTF-16/32 with a byte-order mark; other
+encodings with --encoding). Output: a status column (found, not_found, invalid, error,
+skipped) and a source column (sandbox, or the API host) are added to every row.
+
 Credentials come from SNOV_CLIENT_ID / SNOV_CLIENT_SECRET (and SNOV_BASE_URL); without them
 the built-in sandbox is used."""
 
@@ -46,8 +82,17 @@ def _on_sandbox() -> bool:
     return not (os.environ.get("SNOV_CLIENT_ID") and os.environ.get("SNOV_CLIENT_SECRET"))
 
 
-def _say(message: str) -> None:
-    print(f"snov-async: {message}", file=sys.stderr, flush=True)
+class _Say:
+    """One-line messages on standard error (silenced by --quiet, except failures)."""
+
+    quiet = False
+
+    def __call__(self, message: str, *, always: bool = False) -> None:
+        if always or not self.quiet:
+            print(f"snov-async: {message}", file=sys.stderr, flush=True)
+
+
+_say = _Say()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,15 +109,39 @@ def build_parser() -> argparse.ArgumentParser:
             command.name,
             help=command.help,
             description=f"{command.help[0].upper()}{command.help[1:]}. Reads CSV or JSON Lines "
-            "(streamed) and writes one output row per input row: the input's columns, then "
-            f"{', '.join(command.columns)}.",
+            "and writes one output row per input row, in input order: the input's columns, "
+            f"then {', '.join(command.output_columns)}.",
             epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        p.add_argument("file", help="input CSV or JSONL file ('-' reads standard input)")
-        p.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
-        p.add_argument("--input-format", choices=("csv", "jsonl"), help="default: by extension")
-        p.add_argument("--output-format", choices=("csv", "jsonl"), help="default: by extension")
+        p.add_argument(
+            "file",
+            nargs="?" if command.sample else None,
+            help="input CSV or JSONL file ('-' reads standard input)",
+        )
+        if command.sample:
+            p.add_argument(
+                "--sample",
+                action="store_true",
+                help="use the sample leads file that ships with snov-async instead of FILE",
+            )
+        p.add_argument(
+            "-o",
+            "--output",
+            default="-",
+            metavar="OUTPUT",
+            help="output file ('-', the default: standard output). Written to a temporary "
+            "file and renamed into place when the run succeeds",
+        )
+        p.add_argument("--input-format", choices=("csv", "jsonl"), help="default: sniffed")
+        p.add_argument(
+            "--output-format", choices=("csv", "jsonl"), help="default: by extension, or input's"
+        )
+        p.add_argument(
+            "--encoding",
+            metavar="NAME",
+            help="the input's encoding when it is not UTF-8 (e.g. cp1252, latin-1)",
+        )
         for field in command.fields:
             p.add_argument(
                 f"--{field.replace('_', '-')}-column" if len(command.fields) > 1 else "--column",
@@ -88,7 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--rpm", type=float, help="requests per minute (default 60; 600 on the sandbox)"
         )
+        p.add_argument(
+            "--allow-errors",
+            action="store_true",
+            help="exit 0 and write the output even when rows failed (their status is error)",
+        )
+        p.add_argument(
+            "--strict", action="store_true", help="count invalid rows as failed (exit 6)"
+        )
+        p.add_argument(
+            "-q", "--quiet", action="store_true", help="no progress, no notices, no summary"
+        )
         p.add_argument("--no-progress", action="store_true", help="no progress display")
+        p.add_argument(
+            "--progress-interval",
+            type=float,
+            default=DEFAULT_EVERY,
+            metavar="SECONDS",
+            help="seconds between plain progress lines (when there is no live bar; default 5)",
+        )
         p.add_argument(
             "--resume",
             action="store_true",
@@ -97,9 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--journal",
-            default=DEFAULT_JOURNAL,
             metavar="PATH",
-            help=f"the journal --resume uses (default: {DEFAULT_JOURNAL})",
+            help=f"the journal --resume uses (default: {DEFAULT_JOURNAL}; on the built-in "
+            f"sandbox {SANDBOX_JOURNAL}; for another SNOV_BASE_URL one named after its host)",
         )
     balance = sub.add_parser("balance", help="print the account's credit balance", epilog=EPILOG)
     balance.add_argument("--rpm", type=float, help=argparse.SUPPRESS)
@@ -110,6 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
         prefix_chars="\0",
     ).add_argument("args", nargs=argparse.REMAINDER)
     return parser
+
+
+def default_journal() -> str:
+    """The journal file ``--resume`` uses: one per API endpoint, never shared between the
+    built-in sandbox, another server and the real API."""
+    if _on_sandbox():
+        return SANDBOX_JOURNAL
+    base = os.environ.get("SNOV_BASE_URL") or DEFAULT_BASE_URL
+    if base.rstrip("/") == DEFAULT_BASE_URL:
+        return DEFAULT_JOURNAL
+    host = re.sub(r"[^0-9A-Za-z.-]+", "_", urlsplit(base).netloc) or "other"
+    return f".snov-async-journal-{host}.db"
 
 
 @contextlib.asynccontextmanager
@@ -123,7 +222,7 @@ async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterato
 
     _say(
         "no SNOV_CLIENT_ID/SNOV_CLIENT_SECRET set: running on the built-in sandbox "
-        "(fake data, no credits spent)"
+        "(fake data, no credits spent; rows are marked source=sandbox)"
     )
     rate = rpm or SANDBOX_RPM
     config = SandboxConfig(rate_limit=int(rate), rate_window=60.0, task_latency=(0.3, 1.2))
@@ -141,6 +240,21 @@ async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterato
         yield client
 
 
+async def _source_label(client: SnovClient) -> str:
+    """What the ``source`` column says: ``sandbox`` for any snov_async sandbox (built in, or
+    served by ``snov-async sandbox``), ``snov.io`` for the real API, else the API's host."""
+    if _on_sandbox():
+        return "sandbox"
+    host = urlsplit(client.base_url).netloc
+    if client.base_url.rstrip("/") == DEFAULT_BASE_URL:
+        return "snov.io"
+    try:  # only snov_async's sandbox answers this path
+        await client._http.request("GET", "/__sandbox__/stats", auth=False)
+    except SnovError:
+        return host
+    return "sandbox"
+
+
 async def _balance(args: argparse.Namespace) -> int:
     async with _client(args.rpm) as client:
         balance = await client.account.balance()
@@ -148,14 +262,91 @@ async def _balance(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _input_path(args: argparse.Namespace) -> Iterator[str]:
+    sample = getattr(args, "sample", False)
+    if sample and args.file is not None:
+        raise InputError("give either FILE or --sample, not both")
+    if sample:
+        with resources.as_file(resources.files(__package__).joinpath("data/leads.csv")) as path:
+            yield str(path)
+        return
+    if args.file is None:
+        raise InputError("no input: give FILE ('-' for standard input) or --sample")
+    yield args.file
+
+
+def _exit_code(tally: Tally, args: argparse.Namespace) -> int:
+    failed = tally.failed + (tally.invalid if args.strict else 0)
+    if failed == 0 or args.allow_errors:
+        return EXIT_OK
+    if tally.failures["NotEnoughCreditsError"]:
+        return EXIT_CREDITS
+    if tally.failures["AuthenticationError"]:
+        return EXIT_AUTH
+    return EXIT_ROWS_FAILED
+
+
+def _counts(t: Tally) -> str:
+    text = f"{t.found} found, {t.not_found} not found, {t.invalid} invalid, {t.failed} failed"
+    if t.skipped:
+        text += f", {t.skipped} skipped"
+    if t.failures:
+        text += " (" + ", ".join(f"{n}: {k}" for n, k in t.failures.most_common()) + ")"
+    return text
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
+async def _run_until_signal(job: asyncio.Future[None]) -> None:
+    """Await ``job``; SIGINT or SIGTERM cancels it and raises `_Stopped`."""
+    loop = asyncio.get_running_loop()
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        job.cancel()
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop, signum)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - Windows
+            pass
+    try:
+        await job
+    except asyncio.CancelledError:
+        if received:
+            raise _Stopped(received[0]) from None
+        raise
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
 async def _enrich(args: argparse.Namespace, command: Command) -> int:
-    header, rows = open_rows(args.file, args.input_format)
-    columns = {
-        field: find_column(header, field, getattr(args, f"col_{field}")) for field in command.fields
-    }
+    with _input_path(args) as input_path:
+        return await _enrich_file(args, command, input_path)
+
+
+async def _enrich_file(args: argparse.Namespace, command: Command, input_path: str) -> int:
+    # Everything that can be checked is checked before any request.
+    output = Output(args.output, input_path)
+    explicit = {f: getattr(args, f"col_{f}") for f in command.fields}
+    source = open_source(
+        input_path,
+        command.fields,
+        columns=explicit,
+        fmt=args.input_format,
+        encoding=args.encoding,
+    )
     if args.dry_run:
         rpm = args.rpm or 60.0
-        est = estimate(command, rows, columns, rpm)
+        est = estimate(command, source.rows, rpm)
         print(
             f"rows: {est.rows} ({est.unusable} unusable, {est.unique} unique to send)\n"
             f"requests: about {est.requests} at {rpm:g}/min -> about {est.seconds:.0f} s\n"
@@ -163,38 +354,108 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
             "nothing was sent (--dry-run)"
         )
         return EXIT_OK
-    names = {c: (f"snov_{c}" if c in header else c) for c in command.columns}
-    # A semicolon file comes back as a semicolon file (what its spreadsheet expects).
-    delimiter = sniff_delimiter(args.file) if args.input_format != "jsonl" else ","
-    writer = RowWriter(args.output, header, list(names.values()), args.output_format, delimiter)
-    tally = Tally()
+    names = {c: (f"snov_{c}" if c in source.header else c) for c in command.output_columns}
+    kind = output_kind(args.output, args.output_format, source.kind)
+    tally = Tally(total=source.total)
     started = time.monotonic()
-    reused = 0
     spent: object = "?"
+    stopped: int | None = None
+    journal = (args.journal or default_journal()) if args.resume else None
+    ordered: Ordered | None = None
     try:
-        journal = args.journal if args.resume else None
         async with _client(args.rpm, journal) as client:
+            label = await _source_label(client)
             balance = await client.account.balance()
             if balance.balance is not None and balance.balance < 1:
-                _say(f"not enough credits to start (balance {balance.balance})")
+                _say(f"not enough credits to start (balance {balance.balance})", always=True)
                 return EXIT_CREDITS
-            progress = Progress(tally, client, enabled=not args.no_progress)
-            async with progress:
-                await run_job(client, command, rows, columns, writer, names, tally)
-            reused = client.runner.cached
-            after = await client.account.balance()
-            if balance.balance is not None and after.balance is not None:
-                spent = balance.balance - after.balance
-    finally:
-        writer.close()
+            writer = RowWriter(
+                output.open(), kind, [*source.header, *names.values()], source.delimiter
+            )
+            ordered = Ordered(command, writer, names, tally, label)
+            quiet = args.quiet or args.no_progress
+            async with Progress(tally, client, command, quiet=quiet, every=args.progress_interval):
+                job = asyncio.ensure_future(run_job(client, command, source.rows, ordered))
+                try:
+                    await _run_until_signal(job)
+                except _Stopped as stop:
+                    stopped = stop.signum
+            if stopped is None:
+                with contextlib.suppress(SnovError):
+                    after = (await client.account.balance()).balance
+                    if balance.balance is not None and after is not None:
+                        spent = balance.balance - after
+    except Exception as exc:
+        # A fatal error mid-run: the output is not touched; what was answered is kept.
+        if ordered is not None:
+            with contextlib.suppress(Exception):
+                ordered.skip_the_rest()
+        code, message = _fatal(exc)
+        if code is None:
+            raise
+        _kept(output, tally, message)
+        return code
+    except BaseException:
+        output.discard()
+        raise
     elapsed = time.monotonic() - started
-    from_journal = f", {reused} answered from the journal" if args.resume else ""
-    _say(
-        f"{tally.written} rows written, {tally.errors} with an error, "
-        f"{spent} {'sandbox ' if _on_sandbox() else ''}credits spent{from_journal}, "
-        f"in {elapsed:.1f}s"
-    )
+    if stopped is not None:
+        if ordered is not None:
+            ordered.skip_the_rest()
+        what = "interrupted" if stopped == signal.SIGINT else "terminated"
+        _kept(output, tally, f"{what} after {tally.answered - tally.skipped} of {tally.total} rows")
+        return EXIT_INTERRUPTED if stopped == signal.SIGINT else EXIT_TERMINATED
+    code = _exit_code(tally, args)
+    if code != EXIT_OK:
+        failed = tally.failed + (tally.invalid if args.strict else 0)
+        _kept(
+            output,
+            tally,
+            f"{failed} of {tally.total} rows failed ({_counts(tally)}); rerun them, or accept "
+            "them with --allow-errors",
+        )
+        return code
+    output.commit()
+    on = "sandbox " if label == "sandbox" else ""
+    summary = f"{tally.total} rows: {_counts(tally)}; {spent} {on}credits spent"
+    if args.resume:
+        summary += f", {client.runner.cached} answered from the journal"
+    where = "" if output.to_stdout else f" -> {args.output}"
+    _say(f"{summary}, in {elapsed:.1f}s{where}")
     return EXIT_OK
+
+
+def _fatal(exc: BaseException) -> tuple[int | None, str]:
+    """The exit code and the one line for an error that stops a run (``None``: a bug)."""
+    if isinstance(exc, (InputError, OutputError)):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, AuthenticationError):
+        return EXIT_AUTH, (
+            f"authentication failed: {exc.message}; check SNOV_CLIENT_ID/SNOV_CLIENT_SECRET"
+        )
+    if isinstance(exc, NotEnoughCreditsError):
+        return EXIT_CREDITS, f"not enough credits: {exc.message}"
+    if isinstance(exc, SnovError):
+        return EXIT_API, f"the API failed: {exc}"
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        return EXIT_USAGE, f"could not write the output: {exc.strerror or exc}"
+    return None, ""
+
+
+def _kept(output: Output, tally: Tally, what: str) -> None:
+    """Leave the output as it was, keep the rows written so far in OUTPUT.partial, and say
+    so in one line."""
+    partial = output.keep_partial(tally.written)
+    if output.to_stdout:
+        _say(f"{what}; {tally.written} rows were written", always=True)
+    elif partial is None:
+        _say(f"{what}; {output.path} was left as it was", always=True)
+    else:
+        _say(
+            f"{what}; {output.path} was left as it was; the {tally.written} rows so far, "
+            f"each with its status, are in {partial}",
+            always=True,
+        )
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
@@ -214,22 +475,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..sandbox.__main__ import main as sandbox_main
 
         return sandbox_main(args.args)
+    _say.quiet = bool(getattr(args, "quiet", False))
     try:
         return asyncio.run(_dispatch(args))
-    except InputError as exc:
-        _say(str(exc))
-        return EXIT_USAGE
-    except AuthenticationError as exc:
-        _say(f"authentication failed: {exc.message}; check SNOV_CLIENT_ID/SNOV_CLIENT_SECRET")
-        return EXIT_AUTH
-    except NotEnoughCreditsError as exc:
-        _say(f"not enough credits: {exc.message}")
-        return EXIT_CREDITS
-    except SnovError as exc:
-        _say(f"the API failed: {exc}")
-        return EXIT_API
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader of standard output went away (``| head``): stop quietly, as cat does.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter closes it
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _say("interrupted", always=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        code, message = _fatal(exc)
+        if code is None:
+            raise
+        _say(message, always=True)
+        return code

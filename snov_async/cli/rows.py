@@ -1,19 +1,33 @@
-"""Reading input rows and writing output rows for the command line, streamed.
+"""Reading input rows for the command line: CSV or JSON Lines, from a file or standard input.
 
-Input is CSV or JSON Lines. CSV is read as UTF-8 with or without a byte-order mark; blank lines
-are skipped; cells are trimmed; a row with more cells than the header (an unquoted comma) has
-the overflow joined back into its last column; a short row is padded. Columns are found by
-name, case-insensitively, with common aliases (``E-mail``, ``First Name``, ``Website`` ...).
+Both are read the same way. Standard input is first copied to an anonymous temporary file so
+that it can be checked and sniffed exactly like a file.
+
+* **Encoding**: a byte-order mark decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE); without one the
+  input must be UTF-8 — the whole input is checked before anything is sent, and other bytes
+  (Latin-1, Windows-1252 ...) stop the run with exit 2 and a hint to pass ``--encoding``.
+* **Format**: ``--input-format``, else the file extension (``.jsonl``/``.ndjson``: JSON Lines;
+  ``.csv``/``.tsv``/``.txt``: CSV), else the content (a first ``{`` means JSON Lines).
+* **CSV**: the delimiter (comma, semicolon, tab or pipe) is the one the first non-blank line
+  uses most; blank lines are skipped; cells are trimmed; a row with more cells than the header
+  (an unquoted comma) has the overflow joined back into its last column; a short row is padded.
+* **JSON Lines**: every object is mapped on its own (objects may have different keys); the
+  output header is the union of all keys, in the order they first appear.
+
+Columns are found by name, case-insensitively, with common aliases (``E-mail``, ``First Name``,
+``Website`` ...) or named with ``--column``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import itertools
 import json
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -22,13 +36,12 @@ import attrs
 
 __all__ = [
     "ALIASES",
-    "sniff_delimiter",
     "InputError",
     "Row",
-    "RowWriter",
+    "Source",
     "find_column",
     "normalise_header",
-    "open_rows",
+    "open_source",
 ]
 
 #: Accepted header names for each field the commands need (after `normalise_header`).
@@ -59,7 +72,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-
 #: Fragments that identify a column when no alias matches exactly (used only if one matches).
 FUZZY: dict[str, tuple[str, ...]] = {
     "email": ("mail",),
@@ -70,18 +82,42 @@ FUZZY: dict[str, tuple[str, ...]] = {
     "linkedin": ("linkedin",),
 }
 
+#: Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
 
 class InputError(Exception):
-    """The input cannot be read (missing file, no header, no usable column)."""
+    """The input cannot be used (missing file, wrong encoding, no header, no usable column)."""
 
 
 @attrs.define
 class Row:
-    """One input row: its position, its cells by header, and why it is unusable (if it is)."""
+    """One input row: its position, its cells by name, the column of each field the command
+    needs (its own, for JSON Lines), and why it cannot be sent (if it cannot)."""
 
     index: int
     fields: dict[str, Any]
+    columns: dict[str, str] = attrs.field(factory=dict)
     problem: str | None = None
+
+
+@attrs.define
+class Source:
+    """An opened input: its header, how it was read, how many rows it has, and its rows."""
+
+    name: str
+    kind: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    total: int
+    rows: Iterator[Row]
 
 
 def normalise_header(name: str) -> str:
@@ -115,158 +151,252 @@ def find_column(header: Sequence[str], field: str, explicit: str | None = None) 
     )
 
 
-def _format(path: str) -> str:
-    return "jsonl" if path.lower().endswith((".jsonl", ".ndjson", ".jsonlines")) else "csv"
+def _columns(
+    header: Sequence[str], fields: Sequence[str], explicit: dict[str, str | None]
+) -> dict[str, str]:
+    return {field: find_column(header, field, explicit.get(field)) for field in fields}
 
 
-def open_rows(path: str, fmt: str | None = None) -> tuple[list[str], Iterator[Row]]:
-    """The header and a lazy iterator of rows of ``path`` (``-`` reads standard input)."""
-    kind = fmt or ("csv" if path == "-" else _format(path))
+# Opening -------------------------------------------------------------------------------------
+
+
+def _binary(path: str) -> IO[bytes]:
+    """The input's bytes, seekable: a file, or standard input copied to a spool."""
     if path == "-":
-        stream: IO[str] = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-    else:
-        file = Path(path)
-        if not file.is_file():
-            raise InputError(f"no such file: {path}")
-        stream = file.open(encoding="utf-8-sig", newline="", errors="replace")
-    if kind == "jsonl":
-        return _jsonl(stream)
-    return _csv(stream)
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned; gone when closed
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.seek(0)
+        return spool
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(f"{path} is a directory, not an input file")
+    if not file.exists():
+        raise InputError(f"no such file: {path}")
+    try:
+        return file.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def sniff_delimiter(path: str) -> str:
-    """The delimiter of a CSV file (``,`` for standard input or unreadable files)."""
-    if path == "-" or not Path(path).is_file():
-        return ","
-    with Path(path).open(encoding="utf-8-sig", newline="", errors="replace") as stream:
-        return _delimiter(stream)
+def _encoding(stream: IO[bytes], requested: str | None) -> str:
+    asked: str | None = None
+    if requested is not None:
+        try:
+            asked = codecs.lookup(requested).name
+        except LookupError:
+            raise InputError(f"unknown encoding {requested!r} (--encoding)") from None
+    head = stream.read(4)
+    stream.seek(0)
+    for bom, name in BOMS:
+        # A mark wins over no --encoding or a UTF one (``--encoding utf-8`` on UTF-16 data).
+        if head.startswith(bom) and (asked is None or asked.startswith("utf")):
+            return name
+    return asked or "utf-8"
 
 
-def _delimiter(stream: IO[str]) -> str:
+def _text(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+
+
+def _kind(path: str, requested: str | None, first_line: str) -> str:
+    if requested:
+        return requested
+    lower = path.lower()
+    if lower.endswith((".jsonl", ".ndjson", ".jsonlines")):
+        return "jsonl"
+    if lower.endswith((".csv", ".tsv", ".txt", ".tab")):
+        return "csv"
+    return "jsonl" if first_line.lstrip().startswith("{") else "csv"
+
+
+def _delimiter(first_line: str) -> str:
     """Comma, semicolon, tab or pipe: whichever the first non-blank line uses most."""
-    if not stream.seekable():
-        return ","
-    start = stream.tell()
-    line = ""
-    for line in stream:
-        if line.strip():
-            break
-    stream.seek(start)
-    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
 
-def _csv(stream: IO[str]) -> tuple[list[str], Iterator[Row]]:
-    reader = csv.reader(stream, delimiter=_delimiter(stream))
-    header: list[str] | None = None
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            header = [c.replace("\ufeff", "").strip() for c in cells]
-            break
-    if header is None:
+def _first_line(stream: IO[bytes], encoding: str, name: str) -> str:
+    text = _text(stream, encoding)
+    try:
+        for line in text:
+            if line.strip():
+                return line
+        return ""
+    except UnicodeDecodeError:
+        raise _not_decodable(name, stream, encoding) from None
+    finally:
+        text.detach()
+        stream.seek(0)
+
+
+def _not_decodable(name: str, stream: IO[bytes], encoding: str) -> InputError:
+    """The error for bytes that do not decode, naming the first bad byte and its line."""
+    stream.seek(0)
+    where = ""
+    if not encoding.startswith(("utf-16", "utf-32")):
+        # Line by line: a newline byte is a newline in UTF-8 and in single-byte encodings.
+        for number, raw in enumerate(stream, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                where = f"byte 0x{raw[exc.start : exc.start + 1].hex()} on line {number}"
+                break
+    detail = f" ({where})" if where else ""
+    if encoding == "utf-8":
+        return InputError(
+            f"{name} is not UTF-8 text{detail}; name its encoding, e.g. --encoding cp1252 "
+            "(Windows/Excel) or --encoding latin-1"
+        )
+    return InputError(f"{name} cannot be read as {encoding}{detail}; check --encoding")
+
+
+def open_source(
+    path: str,
+    fields: Sequence[str],
+    *,
+    columns: dict[str, str | None] | None = None,
+    fmt: str | None = None,
+    encoding: str | None = None,
+) -> Source:
+    """Open ``path`` (``-``: standard input), check all of it, and find the columns of
+    ``fields``. Raises `InputError` for anything that would make the run fail."""
+    explicit = columns or {}
+    name = "standard input" if path == "-" else path
+    stream = _binary(path)
+    try:
+        enc = _encoding(stream, encoding)
+        first = _first_line(stream, enc, name)
+        kind = _kind(path, fmt, first)
+        if kind == "jsonl":
+            return _jsonl(stream, name, enc, fields, explicit)
+        return _csv(stream, name, enc, _delimiter(first), fields, explicit)
+    except BaseException:
         stream.close()
-        raise InputError("the input is empty: no header row")
+        raise
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def _csv_records(text: IO[str], delimiter: str) -> Iterator[list[str]]:
+    for cells in csv.reader(text, delimiter=delimiter):
+        if any(c.strip() for c in cells):
+            yield [c.strip() for c in cells]  # a blank line is not a row
+
+
+def _csv(
+    stream: IO[bytes],
+    name: str,
+    encoding: str,
+    delimiter: str,
+    fields: Sequence[str],
+    explicit: dict[str, str | None],
+) -> Source:
+    # First pass: every byte decodes, the header has the columns, and how many rows follow.
+    text = _text(stream, encoding)
+    records = _csv_records(text, delimiter)
+    total = -1
+    header: list[str] | None = None
+    try:
+        for cells in records:
+            if header is None:
+                header = [c.replace("\ufeff", "") for c in cells]
+            total += 1
+    except UnicodeDecodeError:
+        raise _not_decodable(name, stream, encoding) from None
+    except csv.Error as exc:
+        raise InputError(f"{name} is not readable CSV: {exc}") from None
+    finally:
+        text.detach()
+    if header is None:
+        raise InputError(f"{name} is empty: no header row")
     # Unnamed header cells still need a name to be written back.
     header = [h or f"column_{n + 1}" for n, h in enumerate(header)]
+    found = _columns(header, fields, explicit)
     width = len(header)
 
     def rows() -> Iterator[Row]:
+        stream.seek(0)
+        body = _csv_records(_text(stream, encoding), delimiter)
+        try:
+            next(body, None)  # the header
+            for index, cells in enumerate(body):
+                if len(cells) > width:
+                    cells = [*cells[: width - 1], delimiter.join(cells[width - 1 :])]
+                cells += [""] * (width - len(cells))
+                yield Row(index, dict(zip(header, cells, strict=True)), found)
+        finally:
+            stream.close()
+
+    return Source(name, "csv", encoding, delimiter, header, max(total, 0), rows())
+
+
+# JSON Lines ----------------------------------------------------------------------------------
+
+
+def _parse_line(line: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return {"raw": line.strip()}, "not valid JSON"
+    if not isinstance(obj, dict):
+        return {"raw": line.strip()}, "not a JSON object"
+    return {str(k): v.strip() if isinstance(v, str) else v for k, v in obj.items()}, None
+
+
+def _jsonl(
+    stream: IO[bytes],
+    name: str,
+    encoding: str,
+    fields: Sequence[str],
+    explicit: dict[str, str | None],
+) -> Source:
+    # First pass: every byte decodes; the union of keys; each distinct key set's columns.
+    text = _text(stream, encoding)
+    keys: dict[str, None] = {}
+    mappings: dict[tuple[str, ...], dict[str, str] | str] = {}
+    total = 0
+    try:
+        for line in text:
+            if not line.strip():
+                continue
+            total += 1
+            obj, _ = _parse_line(line)
+            keys.update(dict.fromkeys(obj))
+            shape = tuple(obj)
+            if shape not in mappings:
+                try:
+                    mappings[shape] = _columns(shape, fields, explicit)
+                except InputError as exc:
+                    mappings[shape] = str(exc)
+    except UnicodeDecodeError:
+        raise _not_decodable(name, stream, encoding) from None
+    finally:
+        text.detach()
+    if total == 0:
+        raise InputError(f"{name} is empty: no JSON object")
+    if not any(isinstance(m, dict) for m in mappings.values()):
+        # No object at all has a usable field: the same answer as a CSV without the column.
+        problem = next(iter(mappings.values()))
+        raise InputError(str(problem))
+
+    def rows() -> Iterator[Row]:
+        stream.seek(0)
         index = 0
         try:
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue  # a blank line is not a row
-                cells = [c.strip() for c in cells]
-                if len(cells) > width:
-                    cells = [*cells[: width - 1], ",".join(cells[width - 1 :])]
-                cells += [""] * (width - len(cells))
-                yield Row(index, dict(zip(header, cells, strict=True)))
+            for line in _text(stream, encoding):
+                if not line.strip():
+                    continue
+                obj, problem = _parse_line(line)
+                mapping = mappings.get(tuple(obj))
+                if problem is None and not isinstance(mapping, dict):
+                    wanted = " and ".join(f for f in fields)
+                    problem = f"no {wanted} in this object (keys: {', '.join(obj) or 'none'})"
+                found = mapping if isinstance(mapping, dict) else {}
+                yield Row(index, obj, found, problem)
                 index += 1
         finally:
             stream.close()
 
-    return header, rows()
-
-
-def _jsonl(stream: IO[str]) -> tuple[list[str], Iterator[Row]]:
-    # The header (for CSV output) is the keys of the first object; read up to it.
-    buffered: list[str] = []
-    header: list[str] = []
-    for line in stream:
-        buffered.append(line)
-        try:
-            obj = json.loads(line) if line.strip() else None
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            header = [str(k) for k in obj]
-            break
-
-    def parse(index: int, line: str) -> Row:
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            return Row(index, {"raw": line.strip()}, "not valid JSON")
-        if not isinstance(obj, dict):
-            return Row(index, {"raw": line.strip()}, "not a JSON object")
-        return Row(index, {str(k): v.strip() if isinstance(v, str) else v for k, v in obj.items()})
-
-    def rows() -> Iterator[Row]:
-        index = 0
-        try:
-            for line in itertools.chain(buffered, stream):
-                if line.strip():
-                    yield parse(index, line)
-                    index += 1
-        finally:
-            stream.close()
-
-    return header, rows()
-
-
-class RowWriter:
-    """Writes output rows in CSV or JSON Lines as they come, flushing each one."""
-
-    def __init__(
-        self,
-        path: str,
-        header: list[str],
-        extra: list[str],
-        fmt: str | None,
-        delimiter: str = ",",
-    ) -> None:
-        self.kind = fmt or ("csv" if path == "-" else _format(path))
-        self._out: IO[str] = (
-            sys.stdout if path == "-" else Path(path).open("w", encoding="utf-8", newline="")  # noqa: SIM115 - close()
-        )
-        self.columns = [*header, *extra]
-        self._csv: csv.DictWriter[str] | None = None
-        if self.kind == "csv":
-            self._csv = csv.DictWriter(
-                self._out, fieldnames=self.columns, extrasaction="ignore", delimiter=delimiter
-            )
-            self._csv.writeheader()
-        self.written = 0
-
-    def write(self, row: dict[str, Any]) -> None:
-        if self._csv is not None:
-            self._csv.writerow({k: _cell(v) for k, v in row.items()})
-        else:
-            self._out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        self._out.flush()
-        self.written += 1
-
-    def close(self) -> None:
-        if self._out is not sys.stdout:
-            self._out.close()
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    return value
+    return Source(name, "jsonl", encoding, ",", list(keys), total, rows())

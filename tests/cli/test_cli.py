@@ -62,7 +62,9 @@ def test_verify_a_messy_csv_gives_one_row_per_input_row(
     assert rows[3]["error"].startswith("ValidationError")
     assert rows[4]["error"] == "" and rows[4]["smtp_status"]
     err = capsys.readouterr().err
-    assert "built-in sandbox" in err and "7 rows written, 2 with an error" in err
+    assert "built-in sandbox" in err
+    assert "7 rows: 5 found, 0 not found, 2 invalid, 0 failed" in err
+    assert [r["status"] for r in rows] == ["found"] * 2 + ["invalid"] * 2 + ["found"] * 3
     assert "4.00 sandbox credits spent" in err  # 4 unique valid emails, 1 credit each
 
 
