@@ -102,18 +102,15 @@ def _spawn(tmp_path: Path, *command: str) -> pexpect.spawn:
 def test_on_a_terminal_the_live_bar_shows_a_numeric_eta_early(tmp_path: Path) -> None:
     emails_csv(tmp_path / "leads.csv", 120)
     child = _spawn(tmp_path, *CLI, "verify", "leads.csv", "-o", "out.csv")
-    started = time.monotonic()
     # The bar is drawn with its ETA as a number within the first seconds ...
     child.expect(r"(\d+)/120 rows \(\d+%\).*?ETA (\d+m\d\ds|\d+s)", timeout=20)
-    seen_at = time.monotonic() - started
     assert "snov-async" in child.before and "━" in child.before  # drawn by rich's bar
     done, eta = int(child.match.group(1)), child.match.group(2)
     child.expect(pexpect.EOF, timeout=60)
     child.close()
-    total = time.monotonic() - started
     assert child.exitstatus == 0
-    assert done < 120 and seconds(eta) > 0
-    assert seen_at < total / 2  # early on, not at the end
+    # Early on: before half of the rows are answered, the ETA is already a number.
+    assert done <= 60 and seconds(eta) > 0
     assert len(read_csv(tmp_path / "out.csv")) == 120
 
 
