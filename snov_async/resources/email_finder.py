@@ -9,7 +9,7 @@ from typing import Any
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
-from ..errors import SnovError
+from ..errors import ResponseFormatError, SnovError
 from ..models.email_finder import (
     CompanyDomain,
     CompanyDomainResult,
