@@ -179,6 +179,7 @@ class RedisPacer:
         self._tau_us = int((burst - 1) * self.interval * 1e6)
         self._keys = [f"{key}:tat", f"{key}:blocked"]
         self._redis: aioredis.Redis | None = None
+        self._script: Any = None
 
     def __repr__(self) -> str:
         return f"<RedisPacer {self.rpm:g}/min interval={self.interval:.4f}s key={self._keys[0]}>"
@@ -194,7 +195,7 @@ class RedisPacer:
         while True:
             wait_us = int(
                 await self._call(
-                    self.redis.eval(RESERVE, 2, *self._keys, self._interval_us, self._tau_us)
+                    self._reserve(keys=self._keys, args=[self._interval_us, self._tau_us])
                 )
             )
             if wait_us <= 0:
@@ -220,6 +221,13 @@ class RedisPacer:
 
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(send())
         task.add_done_callback(_log_failure)
+
+    def _reserve(self, keys: list[str], args: list[Any]) -> Awaitable[Any]:
+        # EVALSHA, loading the script again if the server forgot it (a restart).
+        if self._script is None or self._script.registered_client is not self.redis:
+            self._script = self.redis.register_script(RESERVE)
+        result: Awaitable[Any] = self._script(keys=keys, args=args)
+        return result
 
     async def _call(self, call: Awaitable[T]) -> T:
         return await guarded("redis pacer", self.url, call)

@@ -141,6 +141,7 @@ class RedisJournal:
         self.url = url
         self.prefix = prefix
         self._redis: aioredis.Redis | None = None
+        self._scripts: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<RedisJournal {where(self.url)} prefix={self.prefix!r}>"
@@ -150,6 +151,15 @@ class RedisJournal:
         if self._redis is None:
             self._redis = connect(self.url)
         return self._redis
+
+    def _eval(self, text: str, keys: Sequence[str], *args: Any) -> Awaitable[Any]:
+        """Run a script by its SHA (loaded again if the server forgot it: a restart)."""
+        redis = self.redis
+        script = self._scripts.get(text)
+        if script is None or script.registered_client is not redis:
+            script = self._scripts[text] = redis.register_script(text)
+        result: Awaitable[Any] = script(keys=list(keys), args=list(args))
+        return result
 
     def _key(self, operation: str, key: str) -> str:
         return f"{self.prefix}:{quote(operation, safe='')}:{key}"
@@ -206,9 +216,7 @@ class RedisJournal:
         if not keys:
             return
         names = [self._key(operation, key) for key in keys]
-        lost = await self._call(
-            self.redis.eval(INTENT, len(names), *names, str(time.time()), owner or "")
-        )
+        lost = await self._call(self._eval(INTENT, names, str(time.time()), owner or ""))
         if int(lost):
             err = JournalError(
                 f"journal {where(self.url)} prefix {self.prefix!r}: {int(lost)} claim(s) of "
@@ -254,11 +262,9 @@ class RedisJournal:
         for start in range(0, max(len(unique), 1), CHUNK):  # each key is decided atomically
             chunk = unique[start : start + CHUNK]
             reply: list[Any] = await self._call(
-                self.redis.eval(
+                self._eval(
                     CLAIM,
-                    1 + len(chunk),
-                    self._owner_key(owner),
-                    *(self._key(operation, key) for key in chunk),
+                    [self._owner_key(owner), *(self._key(operation, key) for key in chunk)],
                     owner,
                     max(0, int(lease * 1000)),
                     fresh,
@@ -282,7 +288,7 @@ class RedisJournal:
     async def release(self, operation: str, keys: Sequence[str], *, owner: str) -> None:
         if keys:
             names = [self._key(operation, key) for key in keys]
-            await self._call(self.redis.eval(RELEASE, len(names), *names, owner))
+            await self._call(self._eval(RELEASE, names, owner))
 
     async def owner_alive(self, owner: str) -> bool:
         return bool(await self._call(self.redis.exists(self._owner_key(owner))))
