@@ -4,44 +4,48 @@ at a time."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._constants import DEFAULT_TOKEN_LIFETIME, DEFAULT_TOKEN_REFRESH_MARGIN
+from ._constants import (
+    DEFAULT_TOKEN_LIFETIME,
+    DEFAULT_TOKEN_REFRESH_MARGIN,
+    MAX_TOKEN_LIFETIME,
+    MIN_TOKEN_LIFETIME,
+)
+from ._secrets import Secret
 
-__all__ = ["Secret", "TokenManager"]
+__all__ = ["Secret", "TokenManager", "clamp_lifetime"]
+
+logger = logging.getLogger("snov_async")
 
 
-class Secret:
-    """A string that never shows itself in a repr, str or log line."""
+def clamp_lifetime(expires_in: float | None) -> float:
+    """A token lifetime the client can live with, from the server's ``expires_in``.
 
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        """The secret value itself; only for putting on the wire."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
+    ``None`` (not said) is the documented hour; NaN, infinities, 0, negative and absurdly
+    large values are clamped to `MIN_TOKEN_LIFETIME` .. `MAX_TOKEN_LIFETIME` with a warning.
+    A token that really dies sooner is refreshed after its first 401, as any revoked one.
+    """
+    if expires_in is None:
+        return DEFAULT_TOKEN_LIFETIME
+    lifetime = float(expires_in)
+    if math.isnan(lifetime):
+        clamped = DEFAULT_TOKEN_LIFETIME
+    else:
+        clamped = min(max(lifetime, MIN_TOKEN_LIFETIME), MAX_TOKEN_LIFETIME)
+    if clamped != lifetime:
+        logger.warning(
+            "the token answer said expires_in=%r; using %g seconds instead", expires_in, clamped
+        )
+    return clamped
 
 
 #: Fetches a new token: returns ``(access_token, expires_in_seconds_or_None)``. Its argument
 #: is what the caller of `TokenManager.get` passed on (the HTTP core: the pacer slot it holds).
-TokenFetcher = Callable[[Any], Awaitable[tuple[str, "float | None"]]]
+TokenFetcher = Callable[[Any], Awaitable[tuple[Secret, "float | None"]]]
 
 
 class TokenManager:
@@ -68,7 +72,7 @@ class TokenManager:
     ) -> None:
         self._fetch = fetch
         #: Called with a token dropped after a 401: shared caches drop it too.
-        self.on_invalidate: Callable[[str], None] | None = None
+        self.on_invalidate: Callable[[Secret], None] | None = None
         self.refresh_margin = refresh_margin
         self._token: Secret | None = None
         self._expires_at = 0.0
@@ -88,7 +92,7 @@ class TokenManager:
     def _valid(self, now: float) -> bool:
         return self._token is not None and now < self._expires_at
 
-    async def get(self, context: Any = None) -> str:
+    async def get(self, context: Any = None) -> Secret:
         """A usable access token (fetched at most once however many callers wait).
 
         ``context`` is handed to the fetcher if this caller is the one that fetches.
@@ -96,7 +100,7 @@ class TokenManager:
         loop = asyncio.get_running_loop()
         if self._valid(loop.time()):
             assert self._token is not None
-            return self._token.get()
+            return self._token
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
@@ -104,12 +108,14 @@ class TokenManager:
                 token, expires_in = await self._fetch(context)
                 self.fetch_count += 1
                 lifetime = DEFAULT_TOKEN_LIFETIME if expires_in is None else expires_in
+                if not math.isfinite(lifetime):
+                    lifetime = DEFAULT_TOKEN_LIFETIME
                 # Refresh ahead of expiry, but never spend more than half a lifetime on it.
                 margin = min(self.refresh_margin, lifetime / 2)
-                self._token = Secret(token)
+                self._token = token
                 self._expires_at = loop.time() + lifetime - margin
             assert self._token is not None
-            return self._token.get()
+            return self._token
 
     def use_fetcher(self, fetch: TokenFetcher) -> None:
         """Fetch tokens through ``fetch`` from now on (a shared cache wraps the fetcher)."""
@@ -119,9 +125,9 @@ class TokenManager:
     def fetcher(self) -> TokenFetcher:
         return self._fetch
 
-    def invalidate(self, token: str) -> None:
+    def invalidate(self, token: Secret) -> None:
         """Forget ``token`` (after a 401) if it is still the current one."""
-        if self._token is not None and self._token.get() == token:
+        if self._token is not None and self._token == token:
             self._token = None
             self._expires_at = 0.0
             if self.on_invalidate is not None:

@@ -20,6 +20,7 @@ from ._constants import (
     DEFAULT_CACHE_TTL,
     DEFAULT_CLOSE_GRACE,
     DEFAULT_INITIAL_TASK_LATENCY,
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
     DEFAULT_PUSH_TIMEOUT,
@@ -177,6 +178,8 @@ class SnovClient:
             double charge) instead of reporting them.
         close_grace: on close, seconds to wait for task starts already on the wire: their
             hashes are kept (``runner.unfinished``, the journal) instead of being lost.
+        max_response_size: answers larger than this many bytes (32 MiB by default) raise
+            `ResponseFormatError` as soon as the limit is crossed, without being read whole.
 
     The environment: ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and ``SNOV_BASE_URL`` fill
     the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
@@ -219,6 +222,7 @@ class SnovClient:
         cache_ttl: float = DEFAULT_CACHE_TTL,
         resend_unknown: bool = False,
         close_grace: float = DEFAULT_CLOSE_GRACE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
@@ -269,6 +273,14 @@ class SnovClient:
             else:
                 _validate.file_path(journal, "journal")
         scope = account_scope(base_url, client_id)
+        if (
+            isinstance(max_response_size, bool)
+            or not isinstance(max_response_size, int)
+            or max_response_size < 1
+        ):
+            raise ConfigurationError(
+                "max_response_size must be a positive number of bytes", field="max_response_size"
+            )
         redis_url: str | None = None
         if isinstance(pacer, str):
             if not pacer.startswith(("redis://", "rediss://")):
@@ -301,12 +313,13 @@ class SnovClient:
             timeout=client_timeout,
             session=session,
             token_refresh_margin=token_refresh_margin,
+            max_response_size=max_response_size,
         )
         self._redis_tokens: Any = None
         if redis_url is not None:
             from ._redis import RedisTokenCache, shared_tokens
 
-            cache = RedisTokenCache(redis_url, client_id, base_url=base_url)
+            cache = RedisTokenCache(redis_url, client_id, secret=self._secret, base_url=base_url)
             tokens = self._http.tokens
             fetcher, on_invalidate = shared_tokens(cache, tokens.fetcher, token_refresh_margin)
             tokens.use_fetcher(fetcher)

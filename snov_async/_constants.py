@@ -21,6 +21,15 @@ DEFAULT_TOKEN_REFRESH_MARGIN = 60.0
 #: Token lifetime assumed when the token answer carries no ``expires_in``.
 DEFAULT_TOKEN_LIFETIME = 3600.0
 
+#: A token answer's ``expires_in`` is clamped to this range (seconds), with a warning: 0, a
+#: negative number or NaN would otherwise cost a token request before every call.
+MIN_TOKEN_LIFETIME = 60.0
+MAX_TOKEN_LIFETIME = 24 * 3600.0
+
+#: Answers larger than this (bytes, after decompression) are refused with
+#: ``ResponseFormatError`` without being read whole; ``SnovClient(max_response_size=...)``.
+DEFAULT_MAX_RESPONSE_SIZE = 32 * 1024 * 1024
+
 #: Path of the OAuth client-credentials endpoint.
 TOKEN_PATH = "/v1/oauth/access_token"
 

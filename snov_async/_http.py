@@ -18,10 +18,10 @@ from typing import Any
 import aiohttp
 import attrs
 
-from . import _sansio
-from ._auth import Secret, TokenManager
+from . import _sansio, _secrets
+from ._auth import Secret, TokenManager, clamp_lifetime
 from ._call import Call, Slot
-from ._constants import TOKEN_PATH, USER_AGENT_PREFIX
+from ._constants import DEFAULT_MAX_RESPONSE_SIZE, TOKEN_PATH, USER_AGENT_PREFIX
 from ._pacing import Pacer
 from ._retry import CallKind, RetryPolicy
 from ._version import __version__
@@ -31,6 +31,7 @@ from .errors import (
     ConfigurationError,
     NotFoundError,
     RateLimitError,
+    ResponseFormatError,
     SnovError,
     TransportError,
     ValidationError,
@@ -95,6 +96,25 @@ class RequestStats:
     rate_limited: int = 0
     #: Replays after a 401.
     auth_replays: int = 0
+    #: GETs aiohttp sent again by itself on a new connection after a kept-alive one dropped
+    #: (counted in ``requests`` too; each waited for the pacer like any other request).
+    resent: int = 0
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """``exc`` without its traceback, nor its causes' tracebacks: aiohttp's frames hold the
+    request's headers and body (the token, the client secret) in their local variables, which
+    an error reporter capturing locals would collect. The exception itself (type, message)
+    stays as the ``__cause__`` of the SDK's error."""
+    stack, seen = [exc], set()
+    while stack:
+        err = stack.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        err.__traceback__ = None
+        stack.extend(e for e in (err.__cause__, err.__context__) if e is not None)
+    return exc
 
 
 class HTTPCore:
@@ -111,6 +131,7 @@ class HTTPCore:
         timeout: aiohttp.ClientTimeout,
         session: aiohttp.ClientSession | None,
         token_refresh_margin: float,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client_id = client_id
@@ -118,6 +139,8 @@ class HTTPCore:
         self.pacer = pacer
         self.retry = retry
         self.timeout = timeout
+        #: Answers larger than this many bytes are refused (`ResponseFormatError`).
+        self.max_response_size = max_response_size
         self._session = session
         self._owns_session = session is None
         self._state = _State.NEW
@@ -286,7 +309,7 @@ class HTTPCore:
             finally:
                 self.replaying -= 1
 
-    async def _token(self, slot: Slot | None) -> str:
+    async def _token(self, slot: Slot | None) -> Secret:
         try:
             return await self.tokens.get(slot)
         except SnovError as exc:
@@ -299,10 +322,13 @@ class HTTPCore:
         params: Mapping[str, Any] | None,
         form: Mapping[str, Any] | None,
         json: Any,
-        token: str | None,
+        token: Secret | None,
         attempt: int,
         slot: Slot | None,
     ) -> Any:
+        # Secrets (the token, the client secret in the token form) stay wrapped in `Secret`
+        # in every local variable here and are unwrapped only as arguments of the call that
+        # sends them: a traceback captured with its locals shows none of them.
         session = self._session
         if session is None or self._state is not _State.OPEN:
             raise ClientStateError("the client is closed; make a new SnovClient")
@@ -310,9 +336,6 @@ class HTTPCore:
         if slot is None or not slot.spend():
             await self.pacer.acquire()
         loop = asyncio.get_running_loop()
-        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
         url = _sansio.join_url(self.base_url, path)
         query = _sansio.encode_params(params) or None
         body = _sansio.encode_params(form) if form is not None else None
@@ -321,26 +344,16 @@ class HTTPCore:
         if path == TOKEN_PATH:
             self.stats.token_requests += 1
         try:
-            async with session.request(
-                method,
-                url,
-                params=query,
-                data=body,
-                json=json,
-                headers=headers,
-                timeout=_CALL_TIMEOUT.get() or self.timeout,
-                allow_redirects=False,
-            ) as resp:
-                status = resp.status
-                resp_headers = dict(resp.headers)
-                raw = await resp.read()
+            status, resp_headers, raw = await self._exchange(
+                session, method, url, query, body, json, token
+            )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             logger.debug("%s %s -> no connection (attempt %d)", method, path, attempt)
             err = TransportError(
                 f"could not connect: {type(exc).__name__}", method=method, path=path
             )
             err.request_sent = False
-            raise err from exc
+            raise err from _detached(exc)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             elapsed = loop.time() - started
             logger.debug(
@@ -352,14 +365,108 @@ class HTTPCore:
                 attempt,
             )
             kind = "timed out" if isinstance(exc, asyncio.TimeoutError) else "connection failed"
-            raise TransportError(f"{kind}: {type(exc).__name__}", method=method, path=path) from exc
+            raise TransportError(
+                f"{kind}: {type(exc).__name__}", method=method, path=path
+            ) from _detached(exc)
         elapsed = loop.time() - started
         logger.debug("%s %s -> %d in %.3fs (attempt %d)", method, path, status, elapsed, attempt)
         if status == 429:
             self.stats.rate_limited += 1
-        return _sansio.decode_response(
-            status, resp_headers, raw, method=method, path=path, now=time.time()
-        )
+        error: SnovError
+        if raw is None:
+            too_large = ResponseFormatError(
+                f"the answer is larger than max_response_size ({self.max_response_size} bytes)",
+                status=status,
+                method=method,
+                path=path,
+            )
+            too_large.too_large = True
+            error = too_large
+        else:
+            try:
+                return _sansio.decode_response(
+                    status, resp_headers, raw, method=method, path=path, now=time.time()
+                )
+            except SnovError as exc:
+                error = _secrets.scrub(exc)  # a server may echo a secret in any field
+        # Neither the body nor the headers (which may echo a secret) stay in this frame's
+        # locals, and the decoder's frames (which hold them too) are left out of the traceback.
+        del raw, resp_headers
+        raise error.with_traceback(None)
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        query: list[tuple[str, str | Secret]] | None,
+        body: list[tuple[str, str | Secret]] | None,
+        json: Any,
+        token: Secret | None,
+    ) -> tuple[int, dict[str, str], bytes | None]:
+        """One exchange on the wire: ``(status, headers, body)``; the body is ``None`` when it
+        is larger than ``max_response_size`` (the connection is then closed, not drained)."""
+        async with session.request(
+            method,
+            url,
+            params=_secrets.reveal(query),
+            data=_secrets.reveal(body),
+            json=json,
+            headers=self._headers(token),
+            timeout=_CALL_TIMEOUT.get() or self.timeout,
+            allow_redirects=False,
+            middlewares=(self._resend_guard(method),),
+        ) as resp:
+            return resp.status, dict(resp.headers), await self._read_capped(resp)
+
+    def _headers(self, token: Secret | None) -> dict[str, str]:
+        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get()}"
+        return headers
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes | None:
+        """The body, read in chunks: ``None`` as soon as it exceeds ``max_response_size``
+        (decompressed bytes count), without reading the rest."""
+        limit = self.max_response_size
+        if resp.content_length is not None and resp.content_length > limit:
+            resp.close()
+            return None
+        buffer = bytearray()
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            buffer += chunk
+            if len(buffer) > limit:
+                resp.close()
+                return None
+        return bytes(buffer)
+
+    def _resend_guard(self, method: str) -> Any:
+        """An aiohttp client middleware that sees every attempt aiohttp makes for one request.
+
+        aiohttp (``ClientSession._request``, 3.12 to 3.14 at least) sends an idempotent request
+        (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) once more on a new connection when the first
+        attempt fails with ``ServerDisconnectedError`` or ``ClientOSError`` — typically a
+        kept-alive connection the server closed — unless the session's private
+        ``_retry_connection`` is off. That second attempt would bypass the pacer. This
+        middleware makes it wait for the pacer and counts it for a GET; for any other method
+        it refuses it (the attempt fails as a dropped connection), so that the retry policy,
+        which treats a non-GET as unsafe to repeat unless told otherwise, is the one that
+        decides.
+        """
+        attempts = 0
+
+        async def guard(req: Any, handler: Any) -> Any:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                if method != "GET":
+                    raise aiohttp.ServerDisconnectedError("dropped; not resent by aiohttp")
+                await self.pacer.acquire()
+                self.stats.requests += 1
+                self.stats.resent += 1
+            return await handler(req)
+
+        return guard
 
     def with_options(
         self,
@@ -391,11 +498,11 @@ class HTTPCore:
             err.retry_after = remaining
             raise err
 
-    async def _fetch_token(self, slot: Slot | None = None) -> tuple[str, float | None]:
+    async def _fetch_token(self, slot: Slot | None = None) -> tuple[Secret, float | None]:
         form = {
             "grant_type": "client_credentials",
             "client_id": self._client_id,
-            "client_secret": self._client_secret.get(),
+            "client_secret": self._client_secret,  # unwrapped only on the wire
         }
         try:
             payload = await self.request(
@@ -409,7 +516,9 @@ class HTTPCore:
                 path=TOKEN_PATH,
                 messages=exc.messages,
             ) from exc
-        return _sansio.parse_token(payload, method="POST", path=TOKEN_PATH)
+        token, expires_in = _sansio.parse_token(payload, method="POST", path=TOKEN_PATH)
+        del payload
+        return Secret(token), clamp_lifetime(expires_in)
 
 
 class _OptionsCore(HTTPCore):

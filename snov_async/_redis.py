@@ -4,7 +4,9 @@
   script on the Redis server's clock, so every worker of an account together stays under its
   rate in any window; a 429 anywhere cools every worker down.
 * `RedisTokenCache` — one access token for all workers: fetched by one of them under a lock,
-  shared until shortly before it expires, dropped for everyone after a 401.
+  shared until shortly before it expires, dropped for everyone after a 401. It is stored
+  encrypted (Fernet) under a key derived from the client secret: reading Redis without the
+  secret yields nothing usable.
 
 Every key is named with the account's scope (`snov_async._scope.account_scope`): accounts,
 and the sandbox and the real API, never share a rate budget or a token on one Redis.
@@ -15,12 +17,13 @@ Connections are bounded: a connect gives up after `CONNECT_TIMEOUT`, a reply aft
 of a second is ridden out, and every call gives up within `CALL_DEADLINE` seconds. Whatever
 fails becomes a `BackendError`.
 
-Needs the ``redis`` package (``pip install 'snov-async[redis]'``).
+Needs the ``redis`` and ``cryptography`` packages (``pip install 'snov-async[redis]'``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import math
 import secrets
@@ -30,10 +33,12 @@ from urllib.parse import urlsplit
 
 from ._constants import DEFAULT_BASE_URL, DEFAULT_PACING_MARGIN, DEFAULT_REQUESTS_PER_MINUTE
 from ._scope import account_scope
+from ._secrets import Secret
 from .errors import BackendError, ConfigurationError
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from cryptography.fernet import Fernet
 
 __all__ = ["RedisPacer", "RedisTokenCache", "connect", "guarded"]
 
@@ -238,14 +243,41 @@ class RedisPacer:
             await _close(redis)
 
 
+def token_cipher(secret: Secret, client_id: str) -> Fernet:
+    """The cipher of the shared token: Fernet (AES-128-CBC and HMAC-SHA256) with a key derived
+    by HKDF-SHA256 from the client secret, bound to the client id. Every worker holding the
+    same credentials derives the same key; nobody without the secret can."""
+    try:
+        from cryptography.fernet import Fernet
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigurationError(
+            "the shared Redis token needs the cryptography package: pip install 'snov-async[redis]'"
+        ) from exc
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"snov_async shared token",
+        info=b"snov_async:token:v1:" + client_id.encode(),
+    )
+    return Fernet(base64.urlsafe_b64encode(hkdf.derive(secret.get().encode())))
+
+
 class RedisTokenCache:
-    """One access token shared by every worker of one client id."""
+    """One access token shared by every worker of one client id, encrypted at rest.
+
+    The token is stored as a Fernet token under a key derived from the client secret (see
+    `token_cipher`); a value that does not decrypt — written with another secret, or in
+    plain text by an older version — counts as no token, and is replaced by the next fetch.
+    """
 
     def __init__(
         self,
         url: str,
         client_id: str,
         *,
+        secret: Secret,
         base_url: str = DEFAULT_BASE_URL,
         key: str | None = None,
     ) -> None:
@@ -254,7 +286,11 @@ class RedisTokenCache:
             key = f"snov_async:{account_scope(base_url, client_id)}:token"
         self._key = key
         self._lock_key = f"{key}:lock"
+        self._cipher = token_cipher(secret, client_id)
         self._redis: aioredis.Redis | None = None
+
+    def __repr__(self) -> str:
+        return f"<RedisTokenCache key={self._key}>"
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -262,15 +298,24 @@ class RedisTokenCache:
             self._redis = connect(self.url)
         return self._redis
 
-    async def get(self) -> tuple[str, float] | None:
+    def _open(self, stored: str) -> Secret | None:
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return Secret(self._cipher.decrypt(stored.encode()).decode())
+        except (InvalidToken, UnicodeDecodeError):
+            return None
+
+    async def get(self) -> tuple[Secret, float] | None:
         """The shared token and its remaining life in seconds, if there is one."""
         pipe = self.redis.pipeline()
         pipe.get(self._key)
         pipe.pttl(self._key)
-        token, ttl = await self._call(pipe.execute())
-        if token is None or ttl is None or ttl <= 0:
+        stored, ttl = await self._call(pipe.execute())
+        if stored is None or ttl is None or ttl <= 0:
             return None
-        return str(token), ttl / 1000.0
+        token = self._open(str(stored))
+        return None if token is None else (token, ttl / 1000.0)
 
     async def lock(self, seconds: float = 30.0) -> str | None:
         """Try to become the worker that fetches the token; returns the lock's id."""
@@ -283,11 +328,16 @@ class RedisTokenCache:
     async def unlock(self, ident: str) -> None:
         await self._call(self.redis.eval(DROP_IF_SAME, 1, self._lock_key, ident))
 
-    async def put(self, token: str, lifetime: float) -> None:
-        await self._call(self.redis.set(self._key, token, px=max(1, int(lifetime * 1000))))
+    async def put(self, token: Secret, lifetime: float) -> None:
+        sealed = self._cipher.encrypt(token.get().encode()).decode()
+        await self._call(self.redis.set(self._key, sealed, px=max(1, int(lifetime * 1000))))
 
-    async def drop(self, token: str) -> None:
-        await self._call(self.redis.eval(DROP_IF_SAME, 1, self._key, token))
+    async def drop(self, token: Secret) -> None:
+        """Delete the shared token if it is still ``token`` (compared after decryption; the
+        delete itself is conditional on the stored ciphertext, so a newer token survives)."""
+        stored = await self._call(self.redis.get(self._key))
+        if stored is not None and self._open(str(stored)) == token:
+            await self._call(self.redis.eval(DROP_IF_SAME, 1, self._key, stored))
 
     async def _call(self, call: Awaitable[T]) -> T:
         return await guarded("redis token cache", self.url, call)
@@ -300,12 +350,12 @@ class RedisTokenCache:
 
 def shared_tokens(
     cache: RedisTokenCache, fetch: Any, margin: float
-) -> tuple[Any, Callable[[str], None]]:
+) -> tuple[Any, Callable[[Secret], None]]:
     """A token fetcher that shares one token between all workers through ``cache``, and the
     hook that drops a token everywhere after a 401."""
-    rejected: set[str] = set()
+    rejected: set[Secret] = set()
 
-    def on_invalidate(token: str) -> None:
+    def on_invalidate(token: Secret) -> None:
         rejected.add(token)  # never hand it out again, even before Redis has dropped it
 
         async def drop() -> None:
@@ -314,7 +364,7 @@ def shared_tokens(
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(drop())
         task.add_done_callback(_log_failure)
 
-    async def fetch_shared(context: Any = None) -> tuple[str, float | None]:
+    async def fetch_shared(context: Any = None) -> tuple[Secret, float | None]:
         while True:
             found = await cache.get()
             if found is not None and found[1] > margin and found[0] not in rejected:

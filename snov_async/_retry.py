@@ -100,6 +100,8 @@ class RetryPolicy:
             return True
         if kind is CallKind.UNSAFE:
             return False
+        if isinstance(error, ResponseFormatError) and error.too_large:
+            return False
         if isinstance(error, (ServerError, TransportError, ResponseFormatError)):
             return True
         return error.status in RETRY_STATUSES

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import errors
+from ._secrets import Secret
 
 __all__ = [
     "decode_response",
@@ -60,13 +61,15 @@ def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: Any) -> str | Secret:
+    if isinstance(value, Secret):
+        return value  # stays wrapped until it is put on the wire
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def encode_params(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def encode_params(params: Mapping[str, Any] | None) -> list[tuple[str, str | Secret]]:
     """Encode a mapping as query or form pairs, the way the reference's PHP examples do.
 
     * ``None`` values are left out;
@@ -74,9 +77,10 @@ def encode_params(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
       ``emails[]=a&emails[]=b``); a key that already ends in ``[]`` is kept as it is;
     * a mapping becomes bracketed keys (``{"socialLinks": {"linkedIn": u}}`` ->
       ``socialLinks[linkedIn]=u``);
-    * booleans become ``true`` / ``false``.
+    * booleans become ``true`` / ``false``;
+    * a `Secret` stays wrapped (``_secrets.reveal`` unwraps it for the wire).
     """
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str | Secret]] = []
     if not params:
         return pairs
     for key, value in params.items():
@@ -84,7 +88,7 @@ def encode_params(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def _encode_into(pairs: list[tuple[str, str]], key: str, value: Any) -> None:
+def _encode_into(pairs: list[tuple[str, str | Secret]], key: str, value: Any) -> None:
     if value is None:
         return
     if isinstance(value, Mapping):

@@ -32,12 +32,14 @@ can leak through them) and ``messages``: the server's own messages, parsed from 
 Snov.io's three error envelopes it used. Errors made from an HTTP answer also keep that
 answer, as openai-python and httpx errors do: ``body`` (the decoded JSON, or the text, cut at
 4,000 characters), ``headers`` and ``request_id`` (from ``X-Request-Id`` and its kin), with
-secrets redacted; all three are ``None`` when no answer was read.
+secrets redacted; all three are ``None`` when no answer was read. Known secrets (the client
+secret, the tokens) that a server echoes are replaced by ``***`` in every attribute and in the
+rendered message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = [
     "AuthenticationError",
@@ -57,6 +59,10 @@ __all__ = [
     "TransportError",
     "ValidationError",
 ]
+
+#: Applied to every rendered error message: ``snov_async._secrets`` installs the redaction of
+#: known secrets here (this module imports nothing, so it is handed the function).
+_redact: Callable[[str], str] = str
 
 
 class SnovError(Exception):
@@ -107,7 +113,7 @@ class SnovError(Exception):
         extra = [m for m in self.messages if m and m != self.message]
         if extra:
             text += " (" + "; ".join(extra) + ")"
-        return text
+        return _redact(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._render()!r})"
@@ -182,7 +188,14 @@ class TransportError(SnovError):
 
 
 class ResponseFormatError(SnovError):
-    """The answer could not be decoded: an HTML error page, truncated or invalid JSON."""
+    """The answer could not be decoded: an HTML error page, truncated or invalid JSON.
+
+    Attributes:
+        too_large: the answer was larger than the client's ``max_response_size`` (it was not
+            read whole, and the call is not retried: the next answer would be as large).
+    """
+
+    too_large: bool = False
 
 
 class OutcomeUnknownError(SnovError):
