@@ -15,8 +15,10 @@ Every secret wrapped in a `Secret` is also remembered here — process-wide, the
 * `RedactingFilter` redacts log records; it sits on the SDK's own loggers (``snov_async`` and
   its children), and can be put on any other logger or handler.
 
-Values shorter than `MIN_LENGTH` characters are not remembered: they cannot be told apart from
-ordinary text (real client secrets and tokens are 32 characters and more).
+Real client secrets and tokens are 32 characters and more, and are redacted wherever they
+appear. Values shorter than `WHOLE_WORD_BELOW` characters are redacted only where they stand
+as a whole word (a test secret ``"secret"`` must not turn ``client_secret`` into
+``client_***``), and values shorter than `MIN_LENGTH` are not remembered at all.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
 
 MASK = "***"
 MIN_LENGTH = 6
+WHOLE_WORD_BELOW = 16
 MAX_REMEMBERED = 64
 
 _lock = threading.Lock()
@@ -87,10 +90,16 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
         if not _known:
             return None
         forms = sorted({f for v in _known for f in _forms(v)}, key=len, reverse=True)
-        pattern = re.compile("|".join(re.escape(f) for f in forms))
-        bytes_pattern = re.compile(b"|".join(re.escape(f.encode()) for f in forms))
+        pattern = re.compile("|".join(_regex(f) for f in forms))
+        bytes_pattern = re.compile("|".join(_regex(f) for f in forms).encode())
         _pattern, _bytes_pattern = pattern, bytes_pattern
         return pattern, bytes_pattern
+
+
+def _regex(form: str) -> str:
+    if len(form) >= WHOLE_WORD_BELOW:
+        return re.escape(form)
+    return rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
 
 
 def redact(text: str) -> str:

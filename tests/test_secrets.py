@@ -44,10 +44,15 @@ def test_every_form_a_server_may_echo_is_redacted() -> None:
     assert redact("nothing to see") == "nothing to see"
 
 
-def test_short_values_are_not_remembered() -> None:
+def test_short_values_are_redacted_as_whole_words_only() -> None:
     Secret("s")
     Secret("abc")
-    assert redact("sandbox abc") == "sandbox abc"
+    assert redact("sandbox abc") == "sandbox abc"  # too short to remember at all
+    Secret("secret")
+    assert redact("client_secret is missing; secret=secret") == "client_secret is missing; ***=***"
+    long = "0123456789abcdef0123"
+    Secret(long)
+    assert redact(f"x{long}y") == f"x{MASK}y"  # a real-length secret goes wherever it is
 
 
 def test_only_the_most_recent_secrets_are_kept() -> None:
