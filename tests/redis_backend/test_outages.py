@@ -15,6 +15,7 @@ import pytest
 
 from snov_async import BackendError, SnovClient
 from snov_async._redis import CALL_DEADLINE, RedisPacer, RedisTokenCache
+from snov_async._secrets import Secret
 from snov_async.journal.redis import RedisJournal
 from snov_async.sandbox import Sandbox, SandboxConfig
 
@@ -87,7 +88,7 @@ async def timed(call: object) -> tuple[BaseException, float]:
 async def test_redis_down_at_start_is_a_backend_error_within_seconds(closed_url: str) -> None:
     pacer = RedisPacer(closed_url, 6000)
     journal = RedisJournal(closed_url)
-    tokens = RedisTokenCache(closed_url, "id")
+    tokens = RedisTokenCache(closed_url, "id", secret=Secret("the-client-secret"))
     calls = {
         "redis pacer": pacer.acquire(),
         "redis journal": journal.claim("op", ["a"], owner="W", lease=5, fresh_after=0),
