@@ -109,9 +109,19 @@ class _Answer:
         self.status = 200
         self.headers = {"Content-Type": "application/json"}
         self._body = json.dumps(payload).encode()
+        # What the client's capped reader uses (content_length, content.iter_chunked).
+        self.content_length = len(self._body)
+        self.content = self
 
     async def read(self) -> bytes:
         return self._body
+
+    async def iter_chunked(self, size: int) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._body), size):
+            yield self._body[start : start + size]
+
+    def close(self) -> None:
+        return None
 
     async def __aenter__(self) -> _Answer:
         return self
