@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from collections.abc import Sequence as Seq
 from typing import Any, ClassVar
 
@@ -115,18 +116,77 @@ def _wait(ref: str, unit: str, value: int) -> None:
     _validate.integer(value, f"{ref}.waiting_val", 1, WAIT_LIMITS[unit])
 
 
+def _levels(ref: str, value: Any) -> None:
+    """A check_connection_level value: 1-2 unique levels of [1, 2, 3] (reference line 1467)."""
+    if not (
+        isinstance(value, list)
+        and 1 <= len(value) <= 2
+        and len(set(value)) == len(value)
+        and all(v in (1, 2, 3) and not isinstance(v, bool) for v in value)
+    ):
+        raise ValidationError(
+            f"{ref}: check_connection_level needs 1-2 unique levels of [1, 2, 3]",
+            field=f"{ref}.value",
+        )
+
+
+def _content(ref: str, content: Any) -> tuple[dict[str, Any], ...]:
+    """An email step's content slots as the update body sends them: ``{"id": int,
+    "plain_text": bool, "usage": "active"|"pause"}`` each (reference line 2282)."""
+    if isinstance(content, (str, bytes, Mapping)) or not isinstance(content, (list, tuple)):
+        raise ValidationError(
+            f"{ref}.content must be a list of content slots", field=f"{ref}.content"
+        )
+    out = []
+    for n, slot in enumerate(content):
+        where = f"{ref}.content[{n}]"
+        if isinstance(slot, ContentSlot):
+            slot = {"id": slot.id, "plain_text": slot.plain_text, "usage": slot.usage}
+        if not isinstance(slot, Mapping):
+            raise ValidationError(f"{where} must be a content slot", field=f"{ref}.content")
+        _validate.integer(slot.get("id"), f"{where}.id", 1)
+        item: dict[str, Any] = {"id": slot["id"]}
+        if slot.get("plain_text") is not None:
+            if not isinstance(slot["plain_text"], bool):
+                raise ValidationError(
+                    f"{where}.plain_text must be true or false", field=f"{ref}.content"
+                )
+            item["plain_text"] = slot["plain_text"]
+        usage = slot.get("usage")
+        if usage is not None:
+            _validate.one_of(getattr(usage, "value", usage), f"{where}.usage", ("active", "pause"))
+            item["usage"] = getattr(usage, "value", usage)
+        out.append(item)
+    return tuple(out)
+
+
 @attrs.frozen
 class Email(_Step):
-    """An email step with ``content_slots`` A/B variants (1-15)."""
+    """An email step with ``content_slots`` A/B variants (1-15).
+
+    ``content`` describes the step's existing content slots; `campaigns.update` needs it on
+    every email step that already exists (a numeric ``ref``; reference line 2282): copy it
+    from `Campaign.sequence` (`ContentSlot` objects or ``{"id", "plain_text", "usage"}``
+    mappings).
+    """
 
     type: ClassVar[str] = "email"
     ref: str = attrs.field(factory=_auto_ref)
     content_slots: int = 1
     subject: str | None = None
     next: str | None = None
+    content: Seq[ContentSlot | Mapping[str, Any]] | None = None
 
     def __attrs_post_init__(self) -> None:
         _validate.integer(self.content_slots, f"{self.ref}.content_slots", 1, 15)
+        if self.content is not None:
+            object.__setattr__(self, "content", _content(self.ref, self.content))
+
+    def to_body(self) -> dict[str, Any]:
+        out = super().to_body()
+        if self.content is not None:
+            out["content"] = [dict(slot) for slot in _content(self.ref, self.content)]
+        return out
 
 
 @attrs.frozen
@@ -145,7 +205,11 @@ class Delay(_Step):
 
 @attrs.frozen
 class Trigger(_Step):
-    """Branch on an event (``open``, ``click`` ...) within a waiting period: ``yes``/``no``."""
+    """Branch on an event (``open``, ``click`` ...) within a waiting period: ``yes``/``no``.
+
+    ``check_connection_level`` branches on the prospect's LinkedIn degree and needs a
+    ``value``: 1-2 unique levels of [1, 2, 3] (reference lines 1467, 2285, 2299).
+    """
 
     type: ClassVar[str] = "trigger"
     action: str = "open"
@@ -154,10 +218,13 @@ class Trigger(_Step):
     waiting_type: str = "days"
     yes: str | None = None
     no: str | None = None
+    value: list[int] | None = None
 
     def __attrs_post_init__(self) -> None:
         _validate.one_of(self.action, f"{self.ref}.action", TRIGGER_ACTIONS)
         _wait(self.ref, self.waiting_type, self.waiting_val)
+        if self.action == "check_connection_level" or self.value is not None:
+            _levels(self.ref, self.value)
 
     def links(self) -> dict[str, str | None]:
         return {"yes": self.yes, "no": self.no}
@@ -175,8 +242,9 @@ class Goal(_Step):
 @attrs.frozen
 class LinkedIn(_Step):
     """A LinkedIn action. ``invite``/``message``/``in_mail`` need a ``body``; ``in_mail`` a
-    ``subject``; ``endorse_skills`` a ``value`` 1-5; ``check_connection_level`` a list of 1-2
-    of [1, 2, 3]."""
+    ``subject``; ``endorse_skills`` a ``value`` 1-5. ``check_connection_level`` may name 1-2
+    of the levels [1, 2, 3] (the branching `Trigger` of that name is the one that needs them,
+    reference line 2293)."""
 
     type: ClassVar[str] = "linkedin"
     action: str = "visit"
@@ -205,18 +273,9 @@ class LinkedIn(_Step):
                     f"{self.ref}: endorse_skills needs a value 1-5", field=f"{self.ref}.value"
                 )
             _validate.integer(self.value, f"{self.ref}.value", 1, 5)
-        if self.action == "check_connection_level":
-            levels = self.value
-            if not (
-                isinstance(levels, list)
-                and 1 <= len(levels) <= 2
-                and len(set(levels)) == len(levels)
-                and all(v in (1, 2, 3) for v in levels)
-            ):
-                raise ValidationError(
-                    f"{self.ref}: check_connection_level needs 1-2 unique levels of [1, 2, 3]",
-                    field=f"{self.ref}.value",
-                )
+        if self.action == "check_connection_level" and self.value is not None:
+            # The LinkedIn step may name the levels; only the trigger needs them (line 2293).
+            _levels(self.ref, self.value)
 
 
 SequenceStep = Email | Delay | Trigger | Goal | LinkedIn

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import attrs
 
 from .common import OpenEnum, SnovModel
@@ -71,12 +74,19 @@ class Stage(SnovModel):
 
 @attrs.frozen
 class Webhook(SnovModel):
+    """A webhook subscription. The list answer says ``end_point``, the create request
+    ``endpoint_url``: both fill `end_point`. ``user_id`` comes from the answer's ``meta`` of
+    create and status changes (reference lines 3802, 3839)."""
+
+    _aliases: ClassVar[Mapping[str, str]] = {"endpoint_url": "end_point", "endpoint": "end_point"}
+
     id: int | None = None
     end_point: str | None = None
     event_object: WebhookObject | None = None
     event_action: str | None = None
     created_at: int | None = None
     status: WebhookStatus | None = None
+    user_id: int | None = None
 
 
 @attrs.frozen

@@ -73,6 +73,8 @@ class ProspectsPage(SnovModel):
     prospects: list[Prospect] = attrs.field(factory=list)
     next_url: str | None = None
     task_hash: str | None = None
+    #: ``meta.tab`` of the answer (``"prospects"``).
+    tab: str | None = None
 
     @property
     def has_next(self) -> bool:
@@ -98,7 +100,8 @@ class ProspectEmails(SnovModel):
 class DomainEmailsPage(SnovModel):
     """One page (up to 50) of a domain's emails or generic contacts (unverified).
 
-    ``next`` is the cursor of the following page, ``None`` on the last one.
+    ``next`` is the cursor of the following page, ``None`` on the last one (``next_url`` the
+    answer's link to it).
     """
 
     domain: str | None = None
@@ -106,6 +109,10 @@ class DomainEmailsPage(SnovModel):
     next: str | None = None
     total_count: int | None = None
     task_hash: str | None = None
+    #: ``meta.tab`` of the answer (``"emails"`` or ``"service"``).
+    tab: str | None = None
+    #: ``links.next``: the start call of the following page, or ``None`` on the last one.
+    next_url: str | None = None
 
 
 @attrs.frozen

@@ -161,7 +161,8 @@ class SentEmail(SnovModel):
 
 @attrs.frozen
 class EmailEvent(SnovModel):
-    """An opened, clicked or replied email (v1 event lists)."""
+    """An opened, clicked or replied email (v1 event lists; reference lines 3032-3059,
+    3073-3100, 3201-3229). ``customField_*`` keys stay in ``extra``."""
 
     visited_at: PhpDate | None = None
     campaign_id: int | None = None
@@ -177,6 +178,13 @@ class EmailEvent(SnovModel):
     email_subject: str | None = None
     email_body: str | None = None
     custom_fields: Any = None
+    id: str | int | None = None
+    locality: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    #: ``""`` in the reference's examples; a list where the prospect has skills.
+    skills: str | list[str] | None = None
+    links: list[Any] | dict[str, Any] | str | None = None
 
 
 @attrs.frozen

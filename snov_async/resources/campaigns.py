@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import functools
+import re
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +19,7 @@ from ..models.campaigns import (
     CampaignCreate,
     CampaignSummary,
     ContentBlock,
+    Email,
     Schedule,
     Sequence,
     check_deals,
@@ -50,6 +54,38 @@ def _content_fields(fields: dict[str, Any]) -> None:
         _validate.flag(fields["plain_text"], "plain_text")
     if "usage" in fields:
         _validate.one_of(fields["usage"], "usage", ("active", "pause"))
+
+
+@functools.lru_cache(maxsize=1)
+def _iana_zones() -> frozenset[str]:
+    try:
+        return frozenset(zoneinfo.available_timezones())
+    except Exception:  # pragma: no cover - a platform without a time zone database
+        return frozenset()
+
+
+_ZONE_SHAPE = re.compile(r"(?:[A-Za-z][A-Za-z0-9_+\-]*)(?:/[A-Za-z0-9][A-Za-z0-9_+\-]*){0,2}")
+
+
+def iana_timezone(value: Any, field: str = "timezone") -> str:
+    """An IANA time zone identifier (``Region/City``, ``UTC``), or one of the reference's
+    campaign zones. Where the platform has no time zone database, the identifier's shape is
+    checked instead."""
+    if isinstance(value, str) and 0 < len(value.strip()) <= 64:
+        text = value.strip()
+        zones = _iana_zones()
+        if text in zones or text.replace(" ", "_") in zones:
+            return text
+        try:
+            return _validate.timezone(text, field)  # the reference's table ("America/New York")
+        except ValidationError:
+            pass
+        if not zones and _ZONE_SHAPE.fullmatch(text):
+            return text
+    raise ValidationError(
+        f"{field} must be an IANA time zone such as America/New_York, or None (got {value!r})",
+        field=field,
+    )
 
 
 class CampaignsResource(Resource):
@@ -95,7 +131,7 @@ class CampaignsResource(Resource):
         schedule_id: int | Unset | None = UNSET,
         start_campaign_at: str | Unset = UNSET,
         complete_campaign_at: str | Unset = UNSET,
-        timezone: str | Unset = UNSET,
+        timezone: str | Unset | None = UNSET,
         complete_campaign_after_last_step: bool | Unset = UNSET,
         archive_in_months: int | Unset = UNSET,
         provider_matching: bool | Unset = UNSET,
@@ -106,7 +142,10 @@ class CampaignsResource(Resource):
         """Change only the fields given; nested objects merge. Core fields (``recipients``,
         some ``sending_settings``) are writable only while the campaign is ``new``, and a
         ``sequence`` replaces the whole graph (the server refuses otherwise with a
-        `ValidationError`). ``PATCH /v2/campaigns/{id}`` (reference line 2231)."""
+        `ValidationError`); each email step that already exists (a numeric ``ref``) carries
+        its ``content`` slots, copied from `get` (reference line 2282). ``timezone`` is any
+        IANA identifier (``America/New_York``) or ``None`` (reference line 2243).
+        ``PATCH /v2/campaigns/{id}`` (reference line 2231)."""
         path = _campaign_path(campaign_id)
         changes: dict[str, Any] = {
             "title": title,
@@ -149,11 +188,17 @@ class CampaignsResource(Resource):
         for field in ("start_campaign_at", "complete_campaign_at"):
             if field in body:
                 body[field] = _validate.datetime_text(body[field], field)
-        if "timezone" in body:
-            _validate.timezone(body["timezone"])
+        if body.get("timezone") is not None:
+            body["timezone"] = iana_timezone(body["timezone"])
         if body.get("deals") is not None:
             check_deals(body["deals"])
         if "sequence" in body:
+            for step in body["sequence"].steps:
+                if isinstance(step, Email) and step.ref.isdigit() and step.content is None:
+                    raise ValidationError(
+                        f"email step {step.ref} exists: give its content slots (from get())",
+                        field=f"{step.ref}.content",
+                    )
             body["sequence"] = body["sequence"].to_body()
         return await self._call(Campaign, "PATCH", path, json=body, timeout=timeout)
 

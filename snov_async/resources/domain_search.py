@@ -159,6 +159,7 @@ class ProspectsSpec(_SingleTask):
                 "prospects": rows if isinstance(rows, list) else [],
                 "next_url": next_url or None,
                 "task_hash": meta.get("task_hash", task_hash),
+                "tab": meta.get("tab"),
             },
             ProspectsPage,
         )
@@ -200,6 +201,8 @@ class _CursorSpec(_SingleTask):
                 "next": meta.get("next") or None,
                 "total_count": meta.get("total_count"),
                 "task_hash": meta.get("task_hash", task_hash),
+                "tab": meta.get("tab"),
+                "next_url": merged(payload, "links").get("next") or None,
             },
             DomainEmailsPage,
         )

@@ -130,8 +130,9 @@ class ProspectsResource(Resource):
             "companySite": company_site,
             "socialLinks": links or None,
             "customFields": fields or None,
-            "updateContact": update_contact or None,
-            "createDuplicates": create_duplicates or None,
+            # Sent as the reference's snippets send them: 1 (reference lines 3256-3257).
+            "updateContact": 1 if update_contact else None,
+            "createDuplicates": 1 if create_duplicates else None,
         }
         return await self._call(
             ProspectAdded,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
-from .. import _normalize
+from .. import _normalize, _validate
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
-from ..errors import SnovError
+from ..errors import SnovError, ValidationError
 from ..models.tasks import TaskStart
 from ..models.verification import EmailCheck, EmailVerification, VerificationResult
 from ._base import Resource
-from ._tasks import check_bulk, data_list
+from ._tasks import check_batch, check_bulk, data_list, task_start
 
 __all__ = ["VerificationResource", "VerifySpec"]
 
@@ -101,12 +101,28 @@ class VerificationResource(Resource):
     async def start_verify(
         self, emails: Sequence[str], *, webhook_url: str | None = None
     ) -> TaskStart:
-        """Start one verification task of 1 to 10 emails (low-level; sent as given, trimmed).
+        """Start one verification task of 1 to 10 emails (low-level).
+
+        Each email is sent as given, trimmed (ASCII letters lower-cased). The server judges
+        the format: the reference's own example batch includes ``ivalid_format_snov.io``,
+        answered ``not_valid`` with ``is_valid_format: false``. Only what cannot be sent is
+        refused: no emails, more than 10, an item that is not a non-empty string.
 
         ``POST /v2/email-verification/start`` (reference line 746). Not retried once it may
         have reached the server: a failure then raises `OutcomeUnknownError`.
         """
-        return await self._start_task(self.spec, emails, "emails", webhook_url)
+        clean = []
+        for n, email in enumerate(check_batch(emails, "emails")):
+            text = email.strip() if isinstance(email, str) else ""
+            if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+                raise ValidationError(
+                    f"emails[{n}] must be a non-empty string without control characters",
+                    field="emails",
+                )
+            clean.append("".join(c.lower() if c.isascii() else c for c in text))
+        if webhook_url is not None:
+            _validate.web_url(webhook_url, "webhook_url")
+        return task_start(await self._http.send(self.spec.start_call(clean, webhook_url)))
 
     async def verify_result(
         self, task_hash: str, *, timeout: float | None = None

@@ -18,6 +18,17 @@ def _webhook_path(webhook_id: int) -> str:
     return _validate.path("/v2/webhooks/{webhook_id}", webhook_id=webhook_id)
 
 
+def _webhook(payload: Any, what: str) -> Webhook:
+    """``data`` as a `Webhook`, with ``meta.user_id`` (a missing ``user_id`` in ``data`` is
+    filled from ``meta``)."""
+    data = section(payload, "data")
+    user_id = section(payload, "meta").get("user_id")
+    fields = dict(data)
+    if "user_id" not in fields and user_id is not None:
+        fields["user_id"] = user_id
+    return structure(fields, Webhook, what=what)
+
+
 class WebhooksResource(Resource):
     """``snov.webhooks``: event subscriptions (at most 50 per account).
 
@@ -57,7 +68,8 @@ class WebhooksResource(Resource):
             "event_action": event_action,
             "endpoint_url": endpoint_url,
         }
-        return await self._call(Webhook, "POST", "/v2/webhooks", json=body, timeout=timeout)
+        payload = await self._request("POST", "/v2/webhooks", json=body, timeout=timeout)
+        return _webhook(payload, "POST /v2/webhooks")
 
     async def set_status(
         self, webhook_id: int, status: WebhookStatus | str, *, timeout: float | None = None
@@ -67,14 +79,10 @@ class WebhooksResource(Resource):
         path = _webhook_path(webhook_id)
         value = getattr(status, "value", status)
         _validate.one_of(value, "status", ("active", "deactivated"))
-        return await self._call(
-            Webhook,
-            "PUT",
-            path,
-            json={"status": value},
-            kind=CallKind.IDEMPOTENT,
-            timeout=timeout,
+        payload = await self._request(
+            "PUT", path, json={"status": value}, kind=CallKind.IDEMPOTENT, timeout=timeout
         )
+        return _webhook(payload, f"PUT {path}")
 
     async def delete(self, webhook_id: int, *, timeout: float | None = None) -> None:
         """Delete a subscription. ``DELETE /v2/webhooks/{webhook_id}`` (line 3873). Free."""

@@ -223,8 +223,10 @@ TABLE: Table = {
                 gen("jo@acme.com"),
                 [],
                 ["jo@acme.com"] * 11,
-                ["bad"],
-                ["\u212aate@acme.com"],
+                # The server judges an address's format at the low-level start (issue 11,
+                # item 5): "bad" and a Kelvin-sign address are sent; only what cannot be is not.
+                [""],
+                ["jo\x00@acme.com"],
                 [None],
             ],
             "webhook_url": URL[1:],
@@ -370,7 +372,8 @@ TABLE: Table = {
             "tracking": ["yes", 5, ["open"]],
             "schedule_id": [0, "1", True, 1.5],
             "start_campaign_at": DATE,
-            "timezone": ["Mars/Base", 5, None],
+            # null clears it and any IANA zone goes (reference line 2243, issue 11 item 5).
+            "timezone": ["Mars/Base", 5, "", "New York"],
             "complete_campaign_after_last_step": FLAG,
             "archive_in_months": [4, "1", True, None],
             "provider_matching": FLAG,
