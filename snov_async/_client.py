@@ -18,6 +18,7 @@ from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_CACHE_TTL,
+    DEFAULT_CLAIM_LEASE,
     DEFAULT_CLOSE_GRACE,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -82,6 +83,8 @@ def _check_settings(
     initial_task_latency: Any,
     push_timeout: Any,
     cache_ttl: Any,
+    close_grace: Any,
+    journal_lease: Any,
     resend_unknown: Any,
     session: Any,
     webhook: Any,
@@ -109,6 +112,8 @@ def _check_settings(
     _validate.number(initial_task_latency, "initial_task_latency", above=0, high=MAX_TASK_SECONDS)
     _validate.number(push_timeout, "push_timeout", above=0, high=MAX_TASK_SECONDS)
     _validate.number(cache_ttl, "cache_ttl", low=0, high=MAX_CACHE_TTL)
+    _validate.number(close_grace, "close_grace", low=0, high=MAX_TIMEOUT)
+    _validate.number(journal_lease, "journal_lease", above=0, high=MAX_TIMEOUT)
     if not isinstance(resend_unknown, bool):
         raise ConfigurationError("resend_unknown must be True or False", field="resend_unknown")
     if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -180,6 +185,10 @@ class SnovClient:
             hashes are kept (``runner.unfinished``, the journal) instead of being lost.
         max_response_size: answers larger than this many bytes (32 MiB by default) raise
             `ResponseFormatError` as soon as the limit is crossed, without being read whole.
+        journal_lease: seconds each bulk call's claims in a shared journal outlive its last
+            heartbeat (renewed every third of it). Workers sharing a journal never start an
+            input another live worker holds; a worker that dies frees its inputs this long
+            after (its unanswered starts become unknown outcomes, its tasks resumable).
 
     The environment: ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and ``SNOV_BASE_URL`` fill
     the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
@@ -190,7 +199,8 @@ class SnovClient:
     `ConfigurationError` naming it. Ranges: ``requests_per_minute`` > 0 (at most 1,000,000),
     ``burst`` 1-10,000, ``pacing_margin`` 0-0.99, ``timeout`` and ``token_refresh_margin`` up
     to 24 h, ``max_tasks_in_flight`` 1-100,000, ``task_timeout``, ``initial_task_latency`` and
-    ``push_timeout`` > 0 (at most 30 days), ``cache_ttl`` 0 to 10 years.
+    ``push_timeout`` > 0 (at most 30 days), ``cache_ttl`` 0 to 10 years, ``close_grace`` 0 to
+    24 h, ``journal_lease`` > 0 (at most 24 h).
 
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
@@ -223,6 +233,7 @@ class SnovClient:
         resend_unknown: bool = False,
         close_grace: float = DEFAULT_CLOSE_GRACE,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        journal_lease: float = DEFAULT_CLAIM_LEASE,
     ) -> None:
         setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
@@ -257,6 +268,8 @@ class SnovClient:
             initial_task_latency=initial_task_latency,
             push_timeout=push_timeout,
             cache_ttl=cache_ttl,
+            close_grace=close_grace,
+            journal_lease=journal_lease,
             resend_unknown=resend_unknown,
             session=session,
             webhook=webhook,
@@ -336,6 +349,8 @@ class SnovClient:
             cache_ttl=cache_ttl,
             resend_unknown=resend_unknown,
             close_grace=close_grace,
+            scope=scope,
+            claim_lease=journal_lease,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)

@@ -54,6 +54,11 @@ DEFAULT_CLOSE_GRACE = 5.0
 DEFAULT_BREAKER_THRESHOLD = 3
 #: Seconds without starts, after the breaker opens, before one probe start.
 DEFAULT_BREAKER_COOL_DOWN = 30.0
+#: Seconds a job's journal claims outlive its last heartbeat (renewed every third of it): a
+#: worker that dies frees its inputs for the others this long after.
+DEFAULT_CLAIM_LEASE = 30.0
+#: Seconds between two looks at inputs another worker holds in a shared journal.
+HELD_POLL_INTERVAL = 2.0
 
 # Retries -----------------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ..errors import SnovError, ValidationError
+from .._constants import HELD_POLL_INTERVAL
+from ..errors import SnovError, TaskTimeoutError, ValidationError
 from ..models.tasks import Progress
-from .ledger import Ledger, Verdict
+from .ledger import Admission, Ledger, Verdict
 from .spec import BatchSpec, ProgressCallback
 
 __all__ = ["OUTPUT_BACKLOG", "Job", "JobHost"]
@@ -43,6 +44,10 @@ class JobHost(Protocol):
     @property
     def requests_sent(self) -> int:
         """HTTP requests the client sent so far (for progress reports)."""
+
+    @property
+    def task_timeout(self) -> float:
+        """How long a task may run; an input held by another worker waits as long."""
 
 
 @attrs.define(eq=False)
@@ -89,6 +94,11 @@ class Job(Generic[I, R]):
         self.credits_rechecked = False
         #: Tasks whose inputs are still to be read from their answer (`TaskRunner.collect`).
         self.expecting = 0
+        #: This job's id in the journal's claims (set by the ledger).
+        self.owner: str | None = None
+        #: Inputs another live worker (or call) holds: waited for, not started.
+        self.held: set[Hashable] = set()
+        self.watcher: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -99,6 +109,14 @@ class Job(Generic[I, R]):
     @property
     def finished(self) -> bool:
         return self.exhausted and self.done == self.read and not self.pending and not self.expecting
+
+    def stop(self) -> None:
+        """Stop reading input and watching held inputs (the job was abandoned)."""
+        self.abandoned = True
+        self.room.set()
+        for task in (self.feeder, self.watcher):
+            if task is not None and not task.done():
+                task.cancel()
 
     def halt(self, error: SnovError) -> None:
         """Start nothing more; every input not started yet gets ``error`` (the first wins)."""
@@ -161,19 +179,58 @@ class Job(Generic[I, R]):
             await self.room.wait()
 
     async def _admitted(self, key: Hashable, item: I, index: int, raw: Any) -> bool:
-        """Answer or resume an input the ledger knows; ``False`` to start it as usual."""
-        admission = await self.ledger.admit(self.spec.name, key)
+        """Answer, resume or hold an input the ledger knows; ``False`` to start it."""
+        admission = await self.ledger.admit(self.owner, self.spec.name, key)
+        if admission.verdict is Verdict.START:
+            return False
+        self.pending[key] = _Pending(item, [(index, raw)])
+        if admission.verdict is Verdict.HELD:
+            self.held.add(key)
+            if self.watcher is None or self.watcher.done():
+                self.watcher = asyncio.get_running_loop().create_task(self._watch())
+        else:
+            self._settle(key, admission)
+        return True
+
+    def _settle(self, key: Hashable, admission: Admission) -> None:
+        """Act on what the ledger said of a pending input."""
         verdict = admission.verdict
         if verdict is Verdict.START:
-            return False
-        if verdict is Verdict.RESUME:
+            self._place(key, self.pending[key].item)
+        elif verdict is Verdict.RESUME:
             assert admission.task_hash is not None
-            self.pending[key] = _Pending(item, [(index, raw)])
-            self.host.resume(self, key, item, admission.task_hash)
-            return True
-        result = self._emit(index, raw, item, admission.data, admission.error, admission.task_hash)
-        self._remember(key, result)
-        return True
+            self.host.resume(self, key, self.pending[key].item, admission.task_hash)
+        else:
+            self.answer(key, admission.data, admission.error, admission.task_hash)
+
+    async def _watch(self) -> None:
+        """Look again at held inputs until their worker answers, dies or takes too long."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.host.task_timeout
+        while self.held and not self.abandoned:
+            await asyncio.sleep(HELD_POLL_INTERVAL)
+            keys = list(self.held)
+            if loop.time() >= give_up:
+                err = TaskTimeoutError(
+                    "another worker sharing the journal held this input longer than "
+                    f"task_timeout ({self.host.task_timeout:g}s) without answering it"
+                )
+                for key in keys:
+                    self.held.discard(key)
+                    self.answer(key, None, err, None)
+                return
+            try:
+                admissions = await self.ledger.readmit(self.owner, self.spec.name, keys)
+            except SnovError as err:  # the journal is gone: answer rather than wait
+                for key in keys:
+                    self.held.discard(key)
+                    self.answer(key, None, err, None)
+                return
+            for key, admission in admissions.items():
+                if admission.verdict is not Verdict.HELD and key in self.held:
+                    self.held.discard(key)
+                    self._settle(key, admission)
+            self.output_ready.set()
 
     def adopt(self, raw: Any) -> tuple[Hashable, I] | None:
         """Take an input named by a task's answer (collecting a task whose inputs were not
@@ -200,7 +257,8 @@ class Job(Generic[I, R]):
         else:
             batch = [key]
             self.open_batches.append(batch)
-        if len(batch) >= self.spec.max_batch:
+        if len(batch) >= self.spec.max_batch or self.exhausted:
+            # Full, or no more input will come to fill it (a held input placed late).
             self.open_batches.remove(batch)
             self.ready.append(batch)
             self.host.poke()

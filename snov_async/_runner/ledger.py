@@ -1,24 +1,37 @@
 """Everything the runner tells the journal, in one place.
 
 `Ledger` is the no-op default (no journal configured): every input is started, nothing is
-recorded. `JournalLedger` records paid work in a `Journal` (intent before a start is sent, the
-task hash when it answers, each result) and answers inputs an earlier run already paid for.
+recorded. `JournalLedger` records paid work in a `Journal` and shares it safely between
+workers: each bulk call (a job) **claims** its inputs under its own owner id with a lease that
+a heartbeat renews; an input another live job holds is not started but waited for; an intent
+is written before a start is sent, the task hash when it answers, each result when the task
+answers. Operation names carry the account's scope, so two accounts (or the sandbox and the
+real API) sharing one journal never see each other's records.
+
 The scheduler and the job talk only to a ledger, never to a journal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
+import itertools
 import logging
+import math
+import secrets
 import time
 from collections.abc import Coroutine, Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._constants import DEFAULT_CLAIM_LEASE
 from ..errors import OutcomeUnknownError
-from ..journal.base import Journal, State, encode_key
+from ..journal.base import ClaimState, Journal, encode_key
+
+if TYPE_CHECKING:
+    from .job import Job
 
 __all__ = ["Admission", "JournalLedger", "Ledger", "ResumeLedger", "Verdict"]
 
@@ -30,8 +43,9 @@ class Verdict(enum.Enum):
 
     START = "start"  # nothing known (or a stale answer): start it
     ANSWER = "answer"  # answered by an earlier run: reuse ``data``
-    RESUME = "resume"  # started by an earlier run: poll ``task_hash``
+    RESUME = "resume"  # started by an earlier run (or a dead worker): poll ``task_hash``
     UNKNOWN = "unknown"  # an earlier start may or may not have gone through: report it
+    HELD = "held"  # another live worker (or call) is on it: wait for its answer
 
 
 @attrs.frozen
@@ -43,6 +57,15 @@ class Admission:
 
 
 _START = Admission(Verdict.START)
+
+
+def _unknown() -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        "an earlier start of this input was sent but its answer was never recorded (the "
+        "worker died or was cut off): it may have been started (and charged); not sent "
+        "again (resend_unknown=True would)",
+        method="POST",
+    )
 
 
 class Ledger:
@@ -57,11 +80,23 @@ class Ledger:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} cached={self.cached}>"
 
-    async def admit(self, operation: str, key: Hashable) -> Admission:
+    def open(self, job: Job[Any, Any]) -> None:
+        """A job begins: give it its owner id (the journal's unit of claims and leases)."""
+
+    def end(self, job: Job[Any, Any]) -> None:
+        """A job is over (answered, abandoned or failed): its lease ends."""
+
+    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
         """What to do with a new input of ``operation``."""
         return _START
 
-    async def intent(self, operation: str, keys: Sequence[Hashable]) -> None:
+    async def readmit(
+        self, owner: str | None, operation: str, keys: Sequence[Hashable]
+    ) -> dict[Hashable, Admission]:
+        """What to do now with inputs that were `Verdict.HELD`."""
+        return dict.fromkeys(keys, _START)
+
+    async def intent(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
         """Before a start is sent (durable before anything leaves)."""
 
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
@@ -84,71 +119,141 @@ class Ledger:
 
 
 class JournalLedger(Ledger):
-    """A ledger that keeps paid work in ``journal``.
+    """A ledger that keeps paid work in ``journal`` and shares it between workers.
 
     Args:
         journal: where the records live.
+        scope: the account's scope (`_scope.account_scope`), prefixed to operation names.
         cache_ttl: answers younger than this (seconds) are reused; 0: never.
         resend_unknown: start again inputs whose earlier start has an unknown outcome.
+        lease: seconds a job's claims outlive its last heartbeat (renewed every third of it).
     """
 
-    def __init__(self, journal: Journal, *, cache_ttl: float, resend_unknown: bool) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        *,
+        scope: str = "",
+        cache_ttl: float,
+        resend_unknown: bool,
+        lease: float = DEFAULT_CLAIM_LEASE,
+    ) -> None:
         super().__init__()
         self.journal = journal
+        self.scope = scope
         self.cache_ttl = cache_ttl
         self.resend_unknown = resend_unknown
+        self.lease = lease
+        #: This worker's id; each job's owner id is ``worker/n``.
+        self.worker = secrets.token_hex(6)
+        self._jobs = itertools.count(1)
+        self._owners: set[str] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._writes: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
-        return f"<JournalLedger {self.journal!r} cached={self.cached}>"
-
-    async def admit(self, operation: str, key: Hashable) -> Admission:
-        assert self.journal is not None
-        jkey = encode_key(key)
-        record = (await self.journal.lookup(operation, [jkey])).get(jkey)
-        if record is None:
-            return _START
-        if record.state is State.DONE:
-            if time.time() - record.updated_at > self.cache_ttl:
-                return _START
-            self.cached += 1
-            return Admission(Verdict.ANSWER, data=record.data, task_hash=record.task_hash)
-        if record.state is State.STARTED and record.task_hash:
-            # Started by an earlier run: poll its hash again instead of paying twice.
-            return Admission(Verdict.RESUME, task_hash=record.task_hash)
-        if self.resend_unknown:
-            return _START
-        err = OutcomeUnknownError(
-            "an earlier run sent this input's start but did not record the answer: it may "
-            "have been started (and charged); not sent again (resend_unknown=True would)",
-            method="POST",
+        return (
+            f"<JournalLedger {self.journal!r} worker={self.worker} jobs={len(self._owners)}"
+            f" cached={self.cached}>"
         )
-        return Admission(Verdict.UNKNOWN, error=err)
 
-    async def intent(self, operation: str, keys: Sequence[Hashable]) -> None:
+    def _op(self, operation: str) -> str:
+        return f"{self.scope}/{operation}" if self.scope else operation
+
+    # Owners and leases -----------------------------------------------------------------
+
+    def open(self, job: Job[Any, Any]) -> None:
+        job.owner = f"{self.worker}/{next(self._jobs)}"
+        self._owners.add(job.owner)
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    def end(self, job: Job[Any, Any]) -> None:
+        owner = job.owner
+        if owner is None or owner not in self._owners:
+            return
+        self._owners.discard(owner)
         assert self.journal is not None
-        await self.journal.intent(operation, [encode_key(k) for k in keys])
+        # Its unsent claims are free at once for others; its started tasks resumable.
+        self._write(self.journal.renew(owner, 0))
+
+    async def _beat(self) -> None:
+        assert self.journal is not None
+        while self._owners:
+            await asyncio.sleep(self.lease / 3)
+            for owner in list(self._owners):
+                try:
+                    await self.journal.renew(owner, self.lease)
+                except Exception:  # a later beat may get through; claims hold until the lease
+                    logger.warning("could not renew the journal lease of %s", owner, exc_info=True)
+
+    # Admission -------------------------------------------------------------------------
+
+    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
+        return (await self.readmit(owner, operation, [key]))[key]
+
+    async def readmit(
+        self, owner: str | None, operation: str, keys: Sequence[Hashable]
+    ) -> dict[Hashable, Admission]:
+        assert self.journal is not None
+        jkeys = {encode_key(k): k for k in keys}
+        fresh_after = math.inf if self.cache_ttl <= 0 else time.time() - self.cache_ttl
+        claims = await self.journal.claim(
+            self._op(operation),
+            list(jkeys),
+            owner=owner or self.worker,
+            lease=self.lease,
+            fresh_after=fresh_after,
+            take_unknown=self.resend_unknown,
+        )
+        out: dict[Hashable, Admission] = {}
+        for jkey, key in jkeys.items():
+            claim = claims[jkey]
+            record = claim.record
+            if claim.state is ClaimState.OWNED:
+                out[key] = _START
+            elif claim.state is ClaimState.DONE:
+                assert record is not None
+                self.cached += 1
+                out[key] = Admission(Verdict.ANSWER, data=record.data, task_hash=record.task_hash)
+            elif claim.state is ClaimState.RESUME:
+                assert record is not None and record.task_hash
+                out[key] = Admission(Verdict.RESUME, task_hash=record.task_hash)
+            elif claim.state is ClaimState.UNKNOWN:
+                out[key] = Admission(Verdict.UNKNOWN, error=_unknown())
+            else:
+                out[key] = Admission(Verdict.HELD)
+        return out
+
+    # Records ---------------------------------------------------------------------------
+
+    async def intent(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
+        assert self.journal is not None
+        # With the owner: all or nothing, and only if this job still holds every claim.
+        await self.journal.intent(self._op(operation), [encode_key(k) for k in keys], owner=owner)
 
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
         assert self.journal is not None
         try:
-            await self.journal.started(operation, [encode_key(k) for k in keys], task_hash)
+            await self.journal.started(
+                self._op(operation), [encode_key(k) for k in keys], task_hash
+            )
         except Exception:  # the task runs anyway; only a rerun would not know its hash
             logger.exception("the journal could not record task %s", task_hash)
 
     async def forget(self, operation: str, keys: Sequence[Hashable]) -> None:
         assert self.journal is not None
-        await self.journal.forget(operation, [encode_key(k) for k in keys])
+        await self.journal.forget(self._op(operation), [encode_key(k) for k in keys])
 
     def answered(self, operation: str, results: Sequence[tuple[Hashable, Any]]) -> None:
         assert self.journal is not None
         rows = [(encode_key(k), data) for k, data in results]
         if rows:
-            self._write(self.journal.done(operation, rows))
+            self._write(self.journal.done(self._op(operation), rows))
 
     def unanswered(self, operation: str, keys: Sequence[Hashable]) -> None:
         assert self.journal is not None
-        self._write(self.journal.forget(operation, [encode_key(k) for k in keys]))
+        self._write(self.journal.forget(self._op(operation), [encode_key(k) for k in keys]))
 
     def _write(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -165,8 +270,15 @@ class JournalLedger(Ledger):
             await asyncio.gather(*list(self._writes), return_exceptions=True)
 
     async def close(self) -> None:
-        await self.flush()
         assert self.journal is not None
+        for owner in list(self._owners):
+            self._owners.discard(owner)
+            self._write(self.journal.renew(owner, 0))
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._heartbeat
+        await self.flush()
         await self.journal.close()
 
 
@@ -179,17 +291,11 @@ class ResumeLedger(Ledger):
         self.journal = base.journal
         self.task_hash = task_hash
 
-    async def admit(self, operation: str, key: Hashable) -> Admission:
+    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
         return Admission(Verdict.RESUME, task_hash=self.task_hash)
-
-    async def intent(self, operation: str, keys: Sequence[Hashable]) -> None:
-        await self.base.intent(operation, keys)
 
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
         await self.base.started(operation, keys, task_hash)
-
-    async def forget(self, operation: str, keys: Sequence[Hashable]) -> None:
-        await self.base.forget(operation, keys)
 
     def answered(self, operation: str, results: Sequence[tuple[Hashable, Any]]) -> None:
         self.base.answered(operation, results)

@@ -16,6 +16,7 @@ from .._constants import (
     DEFAULT_BREAKER_COOL_DOWN,
     DEFAULT_BREAKER_THRESHOLD,
     DEFAULT_CACHE_TTL,
+    DEFAULT_CLAIM_LEASE,
     DEFAULT_CLOSE_GRACE,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
@@ -61,6 +62,9 @@ class TaskRunner:
         close_grace: seconds `aclose` waits for starts already on the wire to answer.
         breaker_threshold: consecutive unknown-outcome starts that stop starting (0: never).
         breaker_cool_down: seconds without starts before one probe start.
+        scope: the account's scope (client id + API), prefixed to the journal's operation
+            names so that accounts sharing a journal never see each other's records.
+        claim_lease: seconds a call's journal claims outlive its last heartbeat.
     """
 
     def __init__(
@@ -78,11 +82,19 @@ class TaskRunner:
         close_grace: float = DEFAULT_CLOSE_GRACE,
         breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
         breaker_cool_down: float = DEFAULT_BREAKER_COOL_DOWN,
+        scope: str = "",
+        claim_lease: float = DEFAULT_CLAIM_LEASE,
     ) -> None:
         self.ledger: Ledger = (
             Ledger()
             if journal is None
-            else JournalLedger(journal, cache_ttl=cache_ttl, resend_unknown=resend_unknown)
+            else JournalLedger(
+                journal,
+                scope=scope,
+                cache_ttl=cache_ttl,
+                resend_unknown=resend_unknown,
+                lease=claim_lease,
+            )
         )
         self.policy = PollPolicy(initial_latency, self._interval)
         self._http = http
@@ -194,6 +206,7 @@ class TaskRunner:
         inputs: Iterable[Any] | AsyncIterable[Any],
         discover: str | None = None,
     ) -> AsyncIterator[R]:
+        job.ledger.open(job)
         job.feeder = asyncio.get_running_loop().create_task(job.feed(inputs))
         self.scheduler.add(job)
         if discover is not None:

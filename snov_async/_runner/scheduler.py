@@ -179,10 +179,8 @@ class Scheduler:
 
     def abandon(self, job: Job[Any, Any]) -> None:
         """The caller stopped listening (finished, broke out, or was cancelled)."""
-        job.abandoned = True
-        job.room.set()
-        if job.feeder is not None and not job.feeder.done():
-            job.feeder.cancel()
+        job.stop()
+        job.ledger.end(job)
         if job in self.jobs:
             self.jobs.remove(job)
         for task in [t for t in self.tasks if t.job is job]:
@@ -320,7 +318,7 @@ class Scheduler:
         op = job.spec.name
         ledger = job.ledger
         try:
-            await ledger.intent(op, keys)  # durable before anything is sent
+            await ledger.intent(job.owner, op, keys)  # durable before anything is sent
         except Exception as exc:
             err = exc if isinstance(exc, SnovError) else None
             self._fail(job, keys, err or SnovError(f"the journal failed: {exc!r}"), None)

@@ -28,6 +28,8 @@ CASES: list[tuple[str, Any]] = [
     *[("initial_task_latency", v) for v in [*NUMBERS, 0, -1]],
     *[("push_timeout", v) for v in [*NUMBERS, 0, -5]],
     *[("cache_ttl", v) for v in [*NUMBERS, -1]],
+    *[("close_grace", v) for v in [*NUMBERS, -1, 86_401]],
+    *[("journal_lease", v) for v in [*NUMBERS, 0, -1, 86_401]],
     *[("resend_unknown", v) for v in (None, 1, "yes")],
     *[
         ("base_url", v)
@@ -121,6 +123,8 @@ def test_a_bad_setting_is_refused_at_construction(field: str, value: Any) -> Non
         ("timeout", aiohttp.ClientTimeout(total=10, connect=2)),
         ("token_refresh_margin", 0),
         ("cache_ttl", 0),
+        ("close_grace", 0),
+        ("journal_lease", 0.5),
         ("base_url", "http://127.0.0.1:8080"),
         ("base_url", "https://api.snov.io/"),
         ("base_url", "http://[::1]:8080/prefix"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from snov_async import OutcomeUnknownError, SnovClient
+from snov_async._scope import account_scope
 from snov_async.journal import SQLiteJournal, State, encode_key
 from snov_async.sandbox import Sandbox, SandboxConfig
 
@@ -77,10 +78,12 @@ async def test_started_tasks_are_resumed_not_restarted(tmp_path: Path) -> None:
 
 async def test_an_unrecorded_start_is_reported_not_resent(tmp_path: Path) -> None:
     db = tmp_path / "runs.db"
-    journal = SQLiteJournal(db)
-    await journal.intent("email-verification", ["user0@acme0.com"])  # died mid-request
-    await journal.close()
     async with Sandbox(SandboxConfig(rate_limit=None, task_latency=0.0)) as sb:
+        # A worker of this account died mid-request: its intent has no hash.
+        journal = SQLiteJournal(db)
+        op = f"{account_scope(sb.base_url, 'id')}/email-verification"
+        await journal.intent(op, ["user0@acme0.com"])
+        await journal.close()
         async with client(sb, db) as snov:
             results = await snov.verification.verify(emails(3))
         assert isinstance(results[0].error, OutcomeUnknownError)
@@ -98,7 +101,7 @@ CHILD = textwrap.dedent(
 
     async def main(base, db, out):
         emails = [f"user{i}@acme{i % 7}.com" for i in range(300)]
-        async with SnovClient("id", "s", base_url=base, journal=db,
+        async with SnovClient("id", "s", base_url=base, journal=db, journal_lease=1.0,
                               requests_per_minute=3000, initial_task_latency=0.05) as snov:
             with open(out, "w") as f:
                 async for r in snov.verification.verify_iter(emails):
@@ -145,7 +148,7 @@ async def test_sigkill_mid_run_then_rerun_restarts_nothing(tmp_path: Path) -> No
 
 
 class BrokenJournal(SQLiteJournal):
-    async def intent(self, operation: str, keys: Sequence[str]) -> None:
+    async def intent(self, operation: str, keys: Sequence[str], **kw: object) -> None:
         raise OSError("disk full")
 
 
