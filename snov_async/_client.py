@@ -185,6 +185,10 @@ class SnovClient:
             hashes are kept (``runner.unfinished``, the journal) instead of being lost.
         max_response_size: answers larger than this many bytes (32 MiB by default) raise
             `ResponseFormatError` as soon as the limit is crossed, without being read whole.
+        scope: the account's identity in shared state (journal records, Redis keys). By
+            default a hash of ``base_url`` and ``client_id``, so accounts and APIs never share
+            paid work; give a stable value only when the same account is reached through
+            changing URLs (the command line does, for its built-in sandbox on a random port).
         journal_lease: seconds each bulk call's claims in a shared journal outlive its last
             heartbeat (renewed every third of it). Workers sharing a journal never start an
             input another live worker holds; a worker that dies frees its inputs this long
@@ -234,6 +238,7 @@ class SnovClient:
         close_grace: float = DEFAULT_CLOSE_GRACE,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         journal_lease: float = DEFAULT_CLAIM_LEASE,
+        scope: str | None = None,
     ) -> None:
         setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
@@ -285,7 +290,10 @@ class SnovClient:
                 _validate.redis_url(journal, "journal")
             else:
                 _validate.file_path(journal, "journal")
-        scope = account_scope(base_url, client_id)
+        if scope is None:
+            scope = account_scope(base_url, client_id)
+        elif not (isinstance(scope, str) and 0 < len(scope) <= 100 and scope.isprintable()):
+            raise ConfigurationError("scope must be 1-100 printable characters", field="scope")
         if (
             isinstance(max_response_size, bool)
             or not isinstance(max_response_size, int)
@@ -332,7 +340,9 @@ class SnovClient:
         if redis_url is not None:
             from ._redis import RedisTokenCache, shared_tokens
 
-            cache = RedisTokenCache(redis_url, client_id, secret=self._secret, base_url=base_url)
+            cache = RedisTokenCache(
+                redis_url, client_id, secret=self._secret, key=f"snov_async:{scope}:token"
+            )
             tokens = self._http.tokens
             fetcher, on_invalidate = shared_tokens(cache, tokens.fetcher, token_refresh_margin)
             tokens.use_fetcher(fetcher)

@@ -99,6 +99,8 @@ class Job(Generic[I, R]):
         #: Inputs another live worker (or call) holds: waited for, not started.
         self.held: set[Hashable] = set()
         self.watcher: asyncio.Task[None] | None = None
+        #: New inputs read but not yet admitted by the ledger.
+        self._unadmitted: list[Hashable] = []
 
     def __repr__(self) -> str:
         return (
@@ -132,13 +134,15 @@ class Job(Generic[I, R]):
     async def feed(self, inputs: Iterable[Any] | AsyncIterable[Any]) -> None:
         try:
             if isinstance(inputs, AsyncIterable):
+                # Items may trickle in: admit each at once rather than wait for ten.
                 async for raw in inputs:
-                    await self._take(raw)
+                    await self._take(raw, batched=False)
             else:
                 for n, raw in enumerate(inputs):
-                    await self._take(raw)
+                    await self._take(raw, batched=self.ledger.batched)
                     if n % 256 == 255:
                         await asyncio.sleep(0)
+            await self._admit()
         except Exception as exc:  # the caller's iterator failed: surface it
             self.feed_error = exc
         finally:
@@ -151,7 +155,7 @@ class Job(Generic[I, R]):
             self._report()
             self.output_ready.set()
 
-    async def _take(self, raw: Any) -> None:
+    async def _take(self, raw: Any, *, batched: bool) -> None:
         index = self.read
         self.read += 1
         try:
@@ -168,29 +172,30 @@ class Job(Generic[I, R]):
         if key in self.pending:
             self.pending[key].waiters.append((index, raw))
             return
-        if await self._admitted(key, item, index, raw):
-            return
         self.pending[key] = _Pending(item, [(index, raw)])
-        self._place(key, item)
+        self._unadmitted.append(key)
+        if not batched or len(self._unadmitted) >= self.spec.max_batch:
+            await self._admit()
+
+    async def _admit(self) -> None:
+        """Ask the ledger about the inputs read since the last time (one round trip), act on
+        its answers, then read on only as far as the consumer keeps up."""
+        keys, self._unadmitted = self._unadmitted, []
+        if keys:
+            admissions = await self.ledger.admit(self.owner, self.spec.name, keys)
+            for key in keys:
+                admission = admissions[key]
+                if admission.verdict is Verdict.HELD:
+                    self.held.add(key)
+                    if self.watcher is None or self.watcher.done():
+                        self.watcher = asyncio.get_running_loop().create_task(self._watch())
+                else:
+                    self._settle(key, admission)
         # Read ahead only so far: two batches ready to start, and a bounded backlog of
         # results the caller has not taken yet (a slow consumer slows the reading down).
         while (len(self.ready) >= 2 or len(self.output) > OUTPUT_BACKLOG) and not self.abandoned:
             self.room.clear()
             await self.room.wait()
-
-    async def _admitted(self, key: Hashable, item: I, index: int, raw: Any) -> bool:
-        """Answer, resume or hold an input the ledger knows; ``False`` to start it."""
-        admission = await self.ledger.admit(self.owner, self.spec.name, key)
-        if admission.verdict is Verdict.START:
-            return False
-        self.pending[key] = _Pending(item, [(index, raw)])
-        if admission.verdict is Verdict.HELD:
-            self.held.add(key)
-            if self.watcher is None or self.watcher.done():
-                self.watcher = asyncio.get_running_loop().create_task(self._watch())
-        else:
-            self._settle(key, admission)
-        return True
 
     def _settle(self, key: Hashable, admission: Admission) -> None:
         """Act on what the ledger said of a pending input."""
@@ -220,7 +225,7 @@ class Job(Generic[I, R]):
                     self.answer(key, None, err, None)
                 return
             try:
-                admissions = await self.ledger.readmit(self.owner, self.spec.name, keys)
+                admissions = await self.ledger.admit(self.owner, self.spec.name, keys)
             except SnovError as err:  # the journal is gone: answer rather than wait
                 for key in keys:
                     self.held.discard(key)

@@ -72,6 +72,8 @@ class Ledger:
     """The ledger of a runner without a journal: nothing is recorded or reused."""
 
     journal: Journal | None = None
+    #: Whether admitting inputs costs a round trip (so a job admits them ten at a time).
+    batched = False
 
     def __init__(self) -> None:
         #: Inputs answered from the journal's cache.
@@ -86,14 +88,10 @@ class Ledger:
     def end(self, job: Job[Any, Any]) -> None:
         """A job is over (answered, abandoned or failed): its lease ends."""
 
-    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
-        """What to do with a new input of ``operation``."""
-        return _START
-
-    async def readmit(
+    async def admit(
         self, owner: str | None, operation: str, keys: Sequence[Hashable]
     ) -> dict[Hashable, Admission]:
-        """What to do now with inputs that were `Verdict.HELD`."""
+        """What to do with these inputs of ``operation`` (new ones, or held ones again)."""
         return dict.fromkeys(keys, _START)
 
     async def intent(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
@@ -128,6 +126,8 @@ class JournalLedger(Ledger):
         resend_unknown: start again inputs whose earlier start has an unknown outcome.
         lease: seconds a job's claims outlive its last heartbeat (renewed every third of it).
     """
+
+    batched = True
 
     def __init__(
         self,
@@ -189,10 +189,7 @@ class JournalLedger(Ledger):
 
     # Admission -------------------------------------------------------------------------
 
-    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
-        return (await self.readmit(owner, operation, [key]))[key]
-
-    async def readmit(
+    async def admit(
         self, owner: str | None, operation: str, keys: Sequence[Hashable]
     ) -> dict[Hashable, Admission]:
         assert self.journal is not None
@@ -291,8 +288,10 @@ class ResumeLedger(Ledger):
         self.journal = base.journal
         self.task_hash = task_hash
 
-    async def admit(self, owner: str | None, operation: str, key: Hashable) -> Admission:
-        return Admission(Verdict.RESUME, task_hash=self.task_hash)
+    async def admit(
+        self, owner: str | None, operation: str, keys: Sequence[Hashable]
+    ) -> dict[Hashable, Admission]:
+        return dict.fromkeys(keys, Admission(Verdict.RESUME, task_hash=self.task_hash))
 
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
         await self.base.started(operation, keys, task_hash)

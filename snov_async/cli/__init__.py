@@ -235,6 +235,9 @@ async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterato
             requests_per_minute=rate,
             initial_task_latency=1.0,
             journal=journal,
+            # The built-in sandbox listens on a new port every run: one stable identity lets
+            # --resume find the (separate) sandbox journal's records again.
+            scope="snov-async-builtin-sandbox",
         ) as client,
     ):
         yield client

@@ -62,12 +62,18 @@ async def test_a_rerun_is_answered_from_the_journal(tmp_path: Path) -> None:
 
 async def test_started_tasks_are_resumed_not_restarted(tmp_path: Path) -> None:
     db = tmp_path / "runs.db"
-    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=1.0)) as sb:
+    async with Sandbox(SandboxConfig(rate_limit=None, task_latency=30.0)) as sb:
         async with client(sb, db) as snov:
-            with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(snov.verification.verify(emails(40)), 0.3)
+            call = asyncio.ensure_future(snov.verification.verify(emails(40)))
+            while sb.stats.requests["POST /v2/email-verification/start"] < 4:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)  # every batch started; no task can complete yet
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
         starts = sb.stats.requests["POST /v2/email-verification/start"]
         assert starts == 4
+        for task in sb.account("id").tasks.values():  # let the tasks complete
+            task.ready_at = 0.0
         async with client(sb, db) as snov:
             results = await snov.verification.verify(emails(40))
             assert snov.runner.resumed == 4
