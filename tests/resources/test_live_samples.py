@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from aioresponses import aioresponses
 
@@ -25,8 +26,16 @@ from snov_async import (
     SnovError,
     ValidationError,
 )
-from snov_async._convert import camel_to_snake
-from snov_async.models.prospects import EmailProfile, Job
+from snov_async._convert import camel_to_snake, structure
+from snov_async.models.account import Balance
+from snov_async.models.domain_search import DomainEmailsCount
+from snov_async.models.prospects import (
+    EmailProfile,
+    Job,
+    Prospect,
+    ProspectListInfo,
+    ProspectListPage,
+)
 from tests.helpers import BASE, CLIENT_ID, CLIENT_SECRET, TOKEN_URL, calls, token_payload
 from tests.vtime import run_virtual
 
@@ -312,3 +321,49 @@ def test_free_plan_refusal_is_a_typed_error_with_the_server_message(status: int)
     assert sent == (2 if status == 403 else 1)  # a 403 refreshes the token once, then stops
     assert out.messages and out.messages[0].startswith("To try Snov.io API for free")
     assert out.field is None
+
+
+# No recorded live answer contradicts a model's type --------------------------------------
+
+
+def _drifted(value: Any, where: str = "") -> list[str]:
+    """Declared fields whose recorded value did not fit (kept raw in ``extra``)."""
+    found: list[str] = []
+    if attrs.has(type(value)):
+        declared = {f.name.rstrip("_") for f in attrs.fields(type(value))}
+        declared |= set(getattr(type(value), "_aliases", {}))
+        for key in getattr(value, "extra", {}):
+            if camel_to_snake(str(key)).strip("_") in declared:
+                found.append(f"{where}{type(value).__name__}.{key}")
+        for f in attrs.fields(type(value)):
+            if f.name != "extra":
+                found += _drifted(getattr(value, f.name), f"{where}{f.name}.")
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found += _drifted(item, where)
+    return found
+
+
+DECODERS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "get-profile-by-email": (EmailProfile, lambda body: body),
+    "get-prospects-by-email": (list[Prospect], lambda body: body["data"]),
+    "get-user-lists": (list[ProspectListInfo], lambda body: body),
+    "prospect-list": (ProspectListPage, lambda body: body),
+    "get-domain-emails-count": (DomainEmailsCount, lambda body: body),
+    "get-balance": (Balance, lambda body: body["data"]),
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in SAMPLES
+        if p.parent.name in DECODERS and "not-found" not in p.name and load(p)["status"] == 200
+    ],
+    ids=ids,
+)
+def test_no_recorded_answer_drifts_from_its_model(path: Path) -> None:
+    model, pick = DECODERS[path.parent.name]
+    decoded = structure(pick(load(path)["body"]), model)
+    assert _drifted(decoded) == []
