@@ -22,6 +22,8 @@ __all__ = [
     "Params",
     "bad_request_v1",
     "gateway_error",
+    "live",
+    "out_of_credits",
     "ok",
     "read_body",
     "read_params",
@@ -179,6 +181,30 @@ def validation_error(field: str, message: str, status: int = 422) -> web.Respons
 def bad_request_v1(*messages: str, status: int = 400) -> web.Response:
     """The v1 operation envelope: ``{"success": false, "errors": ["..."]}``."""
     return web.json_response({"success": False, "errors": list(messages)}, status=status)
+
+
+def live(request: web.Request) -> bool:
+    """Whether the sandbox answers in the live API's shapes (else the reference's)."""
+    return request.app[STATE].config.shapes == "live"
+
+
+#: The live API's words when credits run out (recorded answers, tests/samples/live/errors).
+OUT_OF_CREDITS = "Sorry, you ran out of credits, please order more credits"
+
+
+def out_of_credits(request: web.Request, *, v1: bool) -> web.Response:
+    """The answer to a paid call the balance cannot pay for.
+
+    Live: HTTP 400 with ``{"errors": [{"user_id": "Sorry, you ran out of credits, ..."}]}`` (v2)
+    or ``{"success": false, "message": "Sorry, you ran out of credits, ..."}`` (v1). Reference
+    shapes: ``{"success": false, "errors": ["not_enough_credits"]}``, the word its email finder
+    uses (line 413).
+    """
+    if not live(request):
+        return bad_request_v1("not_enough_credits")
+    if v1:
+        return web.json_response({"success": False, "message": OUT_OF_CREDITS}, status=400)
+    return web.json_response({"errors": [{"user_id": OUT_OF_CREDITS}]}, status=400)
 
 
 def base_url(request: web.Request) -> str:

@@ -312,8 +312,11 @@ def domain_emails_count(seed: int, domain: str) -> dict[str, Any]:
     }
 
 
-def profile_by_email(seed: int, email: str) -> dict[str, Any] | None:
-    """``/v1/get-profile-by-email`` (reference line 625), or ``None`` when nothing is known."""
+def profile_by_email(seed: int, email: str, *, live: bool = False) -> dict[str, Any] | None:
+    """``/v1/get-profile-by-email`` (reference line 625), or ``None`` when nothing is known.
+
+    ``live``: as the live API answers (recorded in tests/samples/live): a long hex string id,
+    no ``logo``, and ``hqPhone``/``hashDomain`` in each job."""
     email = email.strip().lower()
     if not is_email(email):
         return None
@@ -346,7 +349,7 @@ def profile_by_email(seed: int, email: str) -> dict[str, Any] | None:
             "country": country,
         }
 
-    return {
+    profile: dict[str, Any] = {
         "success": True,
         "id": rng.randint(100000, 999999),
         "source": "linkedIn",
@@ -367,3 +370,11 @@ def profile_by_email(seed: int, email: str) -> dict[str, Any] | None:
         "previousJobs": [job(False)],
         "lastUpdateDate": "2024-02-07 10:12:28",
     }
+    if live:
+        profile["id"] = long_hash("profile", seed, email)[:74]
+        del profile["logo"]
+        for row in (*profile["currentJobs"], *profile["previousJobs"]):
+            site = row["site"] or row["companyName"]
+            row["hqPhone"] = None
+            row["hashDomain"] = hashlib.md5(site.encode(), usedforsecurity=False).hexdigest()
+    return profile

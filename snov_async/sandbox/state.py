@@ -99,8 +99,10 @@ class SandboxConfig:
         start_latency: seconds a ``.../start`` answer is held back *after* the task was
             created and recorded (a number or ``(low, high)``, seeded per task): a client that
             gives up while waiting leaves a started task behind, as on the live API.
-        shapes: ``"live"`` answers as the live API is known to; ``"reference"`` answers with
-            the reference's example shapes verbatim.
+        shapes: ``"live"`` (the default) answers as the live API is known to from recorded
+            answers (tests/samples/live): hex string profile and prospect ids, the live
+            not-found bodies, out of credits as an HTTP 400 with the live words;
+            ``"reference"`` answers with the reference's example shapes.
         webhook_time_scale: the documented webhook retry ladder (0, 20 min, 1 h, ... 38 h) is
             multiplied by this (default: one hour becomes 3.6 ms).
         faults: what to break, and how often.
@@ -118,7 +120,7 @@ class SandboxConfig:
     credits: Decimal = attrs.field(default=Decimal("25000.00"), converter=Decimal)
     task_latency: tuple[float, float] = attrs.field(default=(2.0, 2.0), converter=_latency)
     start_latency: tuple[float, float] = attrs.field(default=(0.0, 0.0), converter=_latency)
-    shapes: str = attrs.field(default="reference", converter=_shapes)
+    shapes: str = attrs.field(default="live", converter=_shapes)
     webhook_time_scale: float = 1e-6
     faults: Faults = attrs.field(factory=Faults)
 

@@ -24,7 +24,9 @@ from .common import (
     bad_request_v1,
     base_url,
     gateway_error,
+    live,
     ok,
+    out_of_credits,
     read_params,
     state_of,
     validation_error,
@@ -289,9 +291,9 @@ def _batch(params: Params, name: str) -> tuple[list[str], web.Response | None]:
     return items, None
 
 
-def _out_of_credits(state: Account) -> web.Response | None:
+def _out_of_credits(request: web.Request, state: Account) -> web.Response | None:
     if state.balance < 1:
-        return bad_request_v1("not_enough_credits")
+        return out_of_credits(request, v1=False)
     return None
 
 
@@ -302,7 +304,7 @@ async def _list_start(request: web.Request, kind: str, field: str, operation: st
     if problem:
         return problem
     state = state_of(request)
-    if refusal := _out_of_credits(state):
+    if refusal := _out_of_credits(request, state):
         return refusal
     task = _new_task(request, kind, items, {field: items}, params.get("webhook_url"))
     _record_start(state, operation, [i.lower() for i in items])
@@ -342,7 +344,7 @@ async def emails_by_name_start(request: web.Request) -> web.Response:
                 return validation_error(f"rows.{i}.{field}", f"The {field} field is required.")
         rows.append(clean)
     state = state_of(request)
-    if refusal := _out_of_credits(state):
+    if refusal := _out_of_credits(request, state):
         return refusal
     task = _new_task(request, "find", rows, {"rows": rows}, params.get("webhook_url"))
     keys = [f"{r['first_name']}|{r['last_name']}|{r['domain']}".lower() for r in rows]
@@ -382,7 +384,7 @@ async def domain_search_start(request: web.Request) -> web.Response:
     if problem:
         return problem
     state = state_of(request)
-    if refusal := _out_of_credits(state):
+    if refusal := _out_of_credits(request, state):
         return refusal
     task = _new_task(request, "domain-search", domain, {"domain": domain}, None)
     _record_start(state, "domain-search", [domain])
@@ -433,7 +435,7 @@ async def prospect_emails_start(request: web.Request) -> web.Response:
     if len(prospect_hash) < 16:
         return gateway_error(404, "Not Found")
     state = state_of(request)
-    if refusal := _out_of_credits(state):
+    if refusal := _out_of_credits(request, state):
         return refusal
     task = _new_task(request, "prospect-emails", prospect_hash, {}, None)
     _record_start(state, "prospect-search-emails", [prospect_hash])
@@ -528,6 +530,9 @@ async def domain_emails_count(request: web.Request) -> web.Response:
     params = await read_params(request)
     domain = str(params.get("domain") or "").strip().lower()
     if not domain:
+        if live(request):  # recorded from the live API (tests/samples/live)
+            message = {"success": False, "message": "Domain parameter is required"}
+            return web.json_response(message, status=400)
         return bad_request_v1("domain is required")
     return ok(data.domain_emails_count(state_of(request).config.seed, domain))
 
@@ -541,11 +546,13 @@ async def profile_by_email(request: web.Request) -> web.Response:
     if not data.is_email(email):
         return bad_request_v1("email is invalid")
     state = state_of(request)
-    profile = data.profile_by_email(state.config.seed, email)
+    profile = data.profile_by_email(state.config.seed, email, live=live(request))
     if profile is None:
+        if live(request):
+            return ok({"success": False, "result": "We couldn't find profile with this email"})
         return ok({"success": False, "errors": ["Profile not found"]})
     if not state.can_spend(1):
-        return bad_request_v1("not_enough_credits")
+        return out_of_credits(request, v1=True)
     state.spend(1)
     return ok(profile)
 

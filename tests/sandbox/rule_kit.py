@@ -366,6 +366,8 @@ async def _by_id(api: Api) -> Req:
 
 @base("POST /v1/get-prospects-by-email")
 async def _by_email(api: Api) -> Req:
+    lid = await api.list_id()
+    await api.ok("POST", "/v1/add-prospect-to-list", data={"listId": lid, "email": "p@x.io"})
     return Req("POST", "/v1/get-prospects-by-email", {"email": "p@x.io"}, "form")
 
 

@@ -84,7 +84,9 @@ async def test_credits_are_per_account(two: tuple[Sandbox, Raw, Raw]) -> None:
     status, body = await b.call(
         "POST", "/v2/email-verification/start", data={"emails[]": ["d@x.io"]}
     )
-    assert status == 400 and body == {"success": False, "errors": ["not_enough_credits"]}
+    assert status == 400 and body == {
+        "errors": [{"user_id": "Sorry, you ran out of credits, please order more credits"}]
+    }  # live
     _, balance_b = await b.call("GET", "/v1/get-balance")
     _, balance_a = await a.call("GET", "/v1/get-balance")
     assert balance_b["data"]["balance"] == "0.00"

@@ -83,7 +83,9 @@ async def test_credits_are_debited_and_run_out(raw: Raw) -> None:
     status, body = await raw.call(
         "POST", "/v2/email-verification/start", data={"emails[]": ["c@snov.io"]}
     )
-    assert status == 400 and body == {"success": False, "errors": ["not_enough_credits"]}
+    assert status == 400 and body == {
+        "errors": [{"user_id": "Sorry, you ran out of credits, please order more credits"}]
+    }  # live
     status, body = await raw.call("GET", "/v1/get-balance")
     assert body["data"]["balance"] == "0.00"
 

@@ -402,7 +402,7 @@ async def run_all(raw: Raw) -> dict[int, tuple[int, Any]]:
 @pytest.fixture(scope="module")
 def answers() -> dict[int, tuple[int, Any]]:
     async def go() -> dict[int, tuple[int, Any]]:
-        config = SandboxConfig(rate_limit=None, task_latency=0.0)
+        config = SandboxConfig(rate_limit=None, task_latency=0.0, shapes="reference")
         async with Sandbox(config) as sb, aiohttp.ClientSession() as session:
             raw = Raw(sb, session)
             await raw.login()
