@@ -123,13 +123,19 @@ async def read_params(request: web.Request) -> Params:
     if request.body_exists:
         ctype = request.content_type
         if ctype == "multipart/form-data":
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if isinstance(part, BodyPartReader) and part.name:
-                    if part.filename is None:
-                        multi.add(part.name, await part.text())
-                    else:
-                        await part.read()
+            try:
+                reader = await request.multipart()
+                while (part := await reader.next()) is not None:
+                    if isinstance(part, BodyPartReader) and part.name:
+                        if part.filename is None:
+                            multi.add(part.name, await part.text())
+                        else:
+                            await part.read()
+            except Exception:  # any broken multipart body is the client's fault: a 400
+                raise web.HTTPBadRequest(
+                    text=json.dumps({"message": "Malformed multipart body"}),
+                    content_type="application/json",
+                ) from None
         else:
             raw = await request.read()
             stripped = raw.strip()
@@ -295,7 +301,7 @@ def integer(
         raise Invalid(field, f"The {field} must be an integer.")
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise Invalid(field, f"The {field} must be an integer.") from None
     if isinstance(value, float) and value != number:
         raise Invalid(field, f"The {field} must be an integer.")

@@ -482,9 +482,11 @@ async def generic_contacts_start(request: web.Request) -> web.Response:
 # Result routes ---------------------------------------------------------------------------
 
 
-def _result(request: web.Request, task_hash: str | None, kinds: tuple[str, ...]) -> web.Response:
+def _result(request: web.Request, task_hash: Any, kinds: tuple[str, ...]) -> web.Response:
     if not task_hash:
         return validation_error("task_hash", "The task hash field is required.")
+    if not isinstance(task_hash, str):
+        return validation_error("task_hash", "The task hash must be a string.")
     task = state_of(request).tasks.get(task_hash)
     if task is None or task.kind not in kinds:
         return gateway_error(404, "Not Found")
