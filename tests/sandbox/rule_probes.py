@@ -1648,3 +1648,127 @@ async def _ladder(api: Api, rule: Rule) -> None:
 async def _balance_free(api: Api, rule: Rule) -> None:
     first = await balance(api)
     assert await balance(api) == first == Decimal("25000.00")
+
+
+# Answer shapes and references stated in prose ------------------------------------------------
+
+
+@prose("prospects.positions")
+async def _positions(api: Api, rule: Rule) -> None:
+    domain = next(
+        d
+        for d in (f"firm{i}.com" for i in range(200))
+        if data.company_info(0, d)[1]["prospects_count"] > 20
+    )
+    kw = {"data": {"domain": domain, "positions[]": ["CEO", "CTO"]}}
+    done = await run_task(
+        api,
+        "/v2/domain-search/prospects/start",
+        "/v2/domain-search/prospects/result/{task_hash}",
+        **kw,
+    )
+    assert done["data"] and {p["position"] for p in done["data"]} <= {"CEO", "CTO"}
+    assert done["meta"]["positions"] == ["CEO", "CTO"]
+
+
+@prose("sender.optional-answer-fields")
+async def _optional_fields(api: Api, rule: Rule) -> None:
+    bare = (await yes(api, "POST", SENDERS, json=SENDER))["data"]
+    assert "signature" not in bare and "timezoneId" not in bare
+    full = (
+        await yes(api, "POST", SENDERS, json={**SENDER, "signature": "<b>S</b>", "timezoneId": 21})
+    )["data"]
+    assert full["signature"] == "<b>S</b>" and full["timezoneId"] == 21
+
+
+@prose("sender-status.imap-null")
+async def _imap_null(api: Api, rule: Rule) -> None:
+    without = {k: v for k, v in SENDER.items() if k != "imap"}
+    made = await yes(api, "POST", SENDERS, json=without)
+    sid = made["data"]["id"]
+    body = await yes(
+        api, "GET", "/v2/sender-accounts/check-sender-status", params={"sender_account_id": sid}
+    )
+    assert body["data"]["imap"] is None and body["data"]["smtp"]["status"] in (
+        "pending",
+        "valid",
+        "invalid",
+    )
+    with_imap = await api.sender()
+    body = await yes(
+        api,
+        "GET",
+        "/v2/sender-accounts/check-sender-status",
+        params={"sender_account_id": with_imap},
+    )
+    assert isinstance(body["data"]["imap"], dict)
+
+
+@prose("campaign.settings-echo")
+async def _settings_echo(api: Api, rule: Rule) -> None:
+    settings = {"sending_priority": "follow_up", "daily_sending_all": 7, "skip_unverified": True}
+    made = await create_ok(api, campaign(sending_settings=settings))
+    echoed = made["data"]["sending_settings"]
+    assert {k: echoed[k] for k in settings} == settings
+    assert {"delay_type", "delay_from", "delay_to"} <= set(echoed)
+
+
+@prose("campaign-patch.linkedin-only-matching")
+async def _li_matching(api: Api, rule: Rule) -> None:
+    made = await create_ok(api, linkedin_campaign(_li("visit"), GOAL))
+    cid = made["data"]["id"]
+    assert made["data"]["provider_matching"] is False
+    await no(
+        api,
+        rule,
+        "PATCH",
+        f"/v2/campaigns/{cid}",
+        "provider_matching",
+        json={"provider_matching": True},
+    )
+    body = await yes(api, "PATCH", f"/v2/campaigns/{cid}", json={"provider_matching": False})
+    assert body["data"]["provider_matching"] is False
+
+
+@prose("recipient-status.in-campaign")
+async def _in_campaign(api: Api, rule: Rule) -> None:
+    form = {"campaign_id": BIG, "status": "Paused"}
+    await no(
+        api,
+        rule,
+        "POST",
+        "/v1/change-recipient-status",
+        None,
+        data={**form, "email": "stranger@x.io"},
+    )
+    await no(
+        api,
+        rule,
+        "POST",
+        "/v1/change-recipient-status",
+        None,
+        data={**form, "campaign_id": 1, "email": await api.recipient()},
+    )
+    await yes(
+        api, "POST", "/v1/change-recipient-status", data={**form, "email": await api.recipient()}
+    )
+
+
+@prose("do-not-email.list")
+async def _dne_list(api: Api, rule: Rule) -> None:
+    await no(
+        api,
+        rule,
+        "POST",
+        "/v1/do-not-email-list",
+        None,
+        data={"listId": 999, "items[]": ["a@b.io"]},
+    )
+    await yes(api, "POST", "/v1/do-not-email-list", data={"listId": 8, "items[]": ["a@b.io"]})
+
+
+@prose("webhooks.endpoint")
+async def _endpoint(api: Api, rule: Rule) -> None:
+    for url in ("ftp://h.x.io/in", "not a url", ""):
+        await no(api, rule, "POST", "/v2/webhooks", "endpoint_url", json=_hook(url=url))
+    await yes(api, "POST", "/v2/webhooks", json=_hook(url="http://127.0.0.1:8080/hook"))
