@@ -20,6 +20,11 @@ Many accounts, each with its own tokens, rate window, credits, tasks and stores:
 
 Without ``accounts`` any credentials open an account of their own (keyed by client id).
 
+Answers follow the live API's known shapes (``shapes="reference"`` for the reference's
+examples); every rule of the reference it enforces is in `rules.RULES` (with its reference
+line), served at ``GET /__sandbox__/rules``. The sandbox imports nothing of the SDK: its
+tables are its own extraction of the reference (`tables`).
+
 As a server: ``python -m snov_async.sandbox --port 8080 [--accounts ID:SECRET,ID:SECRET]``
 (prints its base URL).
 
