@@ -188,14 +188,19 @@ class TransportError(SnovError):
 
 
 class ResponseFormatError(SnovError):
-    """The answer could not be decoded: an HTML error page, truncated or invalid JSON.
+    """The answer could not be decoded: an HTML error page, truncated or invalid JSON — or,
+    for one input of a batch, the answer had no entry that is unambiguously that input's
+    (``raw`` then holds the entries nobody matched).
 
     Attributes:
         too_large: the answer was larger than the client's ``max_response_size`` (it was not
             read whole, and the call is not retried: the next answer would be as large).
+        raw: the answer's entries that could not be matched to an input, when that is what
+            went wrong.
     """
 
     too_large: bool = False
+    raw: object = None
 
 
 class OutcomeUnknownError(SnovError):

@@ -25,6 +25,7 @@ The parts, each with one job:
 
 * `spec` — `BatchSpec`: how an operation maps inputs to calls and answers to results (no I/O);
 * `policy` — `LatencyEstimator` and `PollPolicy`: when a task is due (pure arithmetic);
+* `matching` — `match_entries`: which answer entry is which input's, refusing to guess;
 * `job` — `Job`: one bulk call's input reading, dedupe, batching, backpressure and output;
 * `ledger` — `Ledger`: everything the runner tells the journal (a no-op without one);
 * `task` — `RemoteTask` and `TaskBoard`: the started tasks, and which one is due;

@@ -560,7 +560,12 @@ class Scheduler:
             job.output_ready.set()
         if per_item is not None:
             job.ledger.answered(
-                op, [(k, d) for k, d in zip(task.keys, per_item, strict=True) if d is not None]
+                op,
+                [
+                    (k, d)
+                    for k, d in zip(task.keys, per_item, strict=True)
+                    if d is not None and not isinstance(d, SnovError)
+                ],
             )
         elif isinstance(error, NotEnoughCreditsError):
             # Not answered, not charged: a later run may start these again.
@@ -568,6 +573,8 @@ class Scheduler:
         for n, key in enumerate(task.keys):
             data = per_item[n] if per_item is not None else None
             err = error
+            if isinstance(data, SnovError):  # the answer had nothing that is surely its own
+                err, data = data, None
             if err is None and data is None:
                 err = ResponseFormatError(
                     "the completed task says nothing about this input",

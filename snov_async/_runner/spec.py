@@ -83,8 +83,9 @@ class BatchSpec(abc.ABC, Generic[I, R]):
 
     @abc.abstractmethod
     def split(self, payload: Any, items: list[I]) -> list[Any]:
-        """The completed answer's data for each item, aligned with ``items`` (``None`` when
-        the answer says nothing about an item)."""
+        """The completed answer's data for each item, aligned with ``items``: ``None`` when
+        the answer says nothing about an item, a `SnovError` when what it says cannot be
+        told to be that item's (see `matching.match_entries`)."""
 
     def echoed(self, payload: Any) -> list[Any]:
         """The inputs a completed answer names, in its order (for `discoverable` specs)."""

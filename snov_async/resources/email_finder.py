@@ -9,6 +9,7 @@ from typing import Any
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
+from .._runner.matching import echo_key, match_entries
 from ..errors import ResponseFormatError, SnovError
 from ..models.email_finder import (
     CompanyDomain,
@@ -33,7 +34,8 @@ Row = tuple[str, str, str]
 
 
 def _people(first: str, last: str) -> str:
-    return " ".join(f"{first} {last}".split()).casefold()
+    """A person as answers echo them (``"people": "John Doe"``), compared as names are."""
+    return echo_key(f"{first} {last}")
 
 
 class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
@@ -68,15 +70,12 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
 
     def split(self, payload: Any, items: list[Row]) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
-        by_person: dict[str, Any] = {}
-        for entry in entries:
-            if isinstance(entry.get("people"), str):
-                by_person.setdefault(" ".join(entry["people"].split()).casefold(), entry)
-        out = [by_person.get(_people(f, last)) for f, last, _ in items]
-        if any(o is None for o in out) and len(entries) == len(items):
-            # Fall back to the order of the rows, which the answer keeps.
-            out = [o if o is not None else entries[n] for n, o in enumerate(out)]
-        return out
+        return match_entries(
+            [_people(f, last) for f, last, _ in items],
+            entries,
+            lambda e: echo_key(e["people"]) if isinstance(e.get("people"), str) else None,
+            what="people",
+        )
 
     def echoed(self, payload: Any) -> list[Any]:
         # The answer names people only; the rows it was started with are in ``meta.rows``.
@@ -136,16 +135,18 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", DOMAIN_RESULT, params={"task_hash": task_hash})
 
+    def fits(self, item: str, batch: list[str]) -> bool:
+        # Answers are told apart by the name they echo: no two names alike in one batch.
+        return all(echo_key(other) != echo_key(item) for other in batch)
+
     def split(self, payload: Any, items: list[str]) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
-        by_name: dict[str, Any] = {}
-        for entry in entries:
-            if isinstance(entry.get("name"), str):
-                by_name.setdefault(" ".join(entry["name"].split()).casefold(), entry)
-        out = [by_name.get(item.casefold()) for item in items]
-        if any(o is None for o in out) and len(entries) == len(items):
-            out = [o if o is not None else entries[n] for n, o in enumerate(out)]
-        return out
+        return match_entries(
+            [echo_key(item) for item in items],
+            entries,
+            lambda e: echo_key(e["name"]) if isinstance(e.get("name"), str) else None,
+            what="name",
+        )
 
     def echoed(self, payload: Any) -> list[Any]:
         return [e["name"] for e in data_list(payload) if isinstance(e, dict) and e.get("name")]

@@ -9,6 +9,7 @@ from typing import Any
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
+from .._runner.matching import address_key, match_entries
 from ..errors import NotFoundError, SnovError, ValidationError
 from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInProfilesResult
 from ..models.prospects import EmailProfile
@@ -37,10 +38,12 @@ LI_RESULT = "/v2/li-profiles-by-urls/result"
 
 
 def _url_key(url: str) -> str:
+    """A member URL as answers may echo it (another scheme, ``www.`` or not, a trailing
+    slash, other case or Unicode form) folded to the form inputs are sent in."""
     try:
-        return _normalize.linkedin_url(url).casefold()
+        return address_key(_normalize.linkedin_url(address_key(url)))
     except ValidationError:
-        return url.strip().casefold()
+        return address_key(url)
 
 
 class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
@@ -64,11 +67,12 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
 
     def split(self, payload: Any, items: list[str]) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
-        by_url: dict[str, Any] = {}
-        for entry in entries:
-            if isinstance(entry.get("url"), str):
-                by_url.setdefault(_url_key(entry["url"]), entry)
-        return [by_url.get(item.casefold()) for item in items]
+        return match_entries(
+            [_url_key(item) for item in items],
+            entries,
+            lambda e: _url_key(e["url"]) if isinstance(e.get("url"), str) else None,
+            what="url",
+        )
 
     def echoed(self, payload: Any) -> list[Any]:
         return [e["url"] for e in data_list(payload) if isinstance(e, dict) and e.get("url")]

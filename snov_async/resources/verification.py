@@ -8,6 +8,7 @@ from typing import Any
 from .. import _normalize, _validate
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
+from .._runner.matching import address_key, match_entries
 from ..errors import SnovError, ValidationError
 from ..models.tasks import TaskStart
 from ..models.verification import EmailCheck, EmailVerification, VerificationResult
@@ -38,11 +39,14 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
 
     def split(self, payload: Any, items: list[str]) -> list[Any]:
         # Answers do not come back in input order (reference line 767): match by address.
-        by_email: dict[str, Any] = {}
-        for entry in data_list(payload):
-            if isinstance(entry, dict) and isinstance(entry.get("email"), str):
-                by_email.setdefault(entry["email"].strip().lower(), entry.get("result"))
-        return [by_email.get(item) for item in items]
+        entries = [e for e in data_list(payload) if isinstance(e, dict)]
+        matched = match_entries(
+            [address_key(item) for item in items],
+            entries,
+            lambda e: address_key(e["email"]) if isinstance(e.get("email"), str) else None,
+            what="email",
+        )
+        return [m.get("result") if isinstance(m, dict) else m for m in matched]
 
     def echoed(self, payload: Any) -> list[Any]:
         return [e["email"] for e in data_list(payload) if isinstance(e, dict) and e.get("email")]
