@@ -70,8 +70,12 @@ def test_email_finder_answers_are_matched_by_person_then_by_order() -> None:
         "data": [{"people": "jane  roe", "result": []}, {"people": "John Doe", "result": []}]
     }
     assert [e["people"] for e in spec.split(by_name, rows)] == ["John Doe", "jane  roe"]
+    # Two unnamed entries could be either row's: neither is guessed by position.
     unnamed = {"data": [{"result": [1]}, {"result": [2]}]}
-    assert spec.split(unnamed, rows) == unnamed["data"]
+    assert all(isinstance(e, ResponseFormatError) for e in spec.split(unnamed, rows))
+    # One unnamed entry in an answer that keeps the rows' order: the one left is its own.
+    one_unnamed = {"data": [{"people": "John Doe", "result": [1]}, {"result": [2]}]}
+    assert spec.split(one_unnamed, rows) == one_unnamed["data"]
     assert not spec.fits(("john", "DOE", "c.com"), rows)
     assert spec.fits(("John", "Smith", "c.com"), rows)
 
