@@ -1,12 +1,13 @@
 """Random interleavings of claim / intent / started / done / release / forget / renew and
 the clock running out leases, on the SQLite journal, against a plain-Python model of the
-claim table (snov_async.journal.base)."""
+claim table (snov_async.journal.base). tests/redis_backend runs the same machine on Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from snov_async import JournalError
-from snov_async.journal import ClaimState, SQLiteJournal
+from snov_async.journal import ClaimState, Journal, SQLiteJournal
 
 KEYS = ["k1", "k2", "k3"]
 OWNERS = ["A", "B"]
@@ -43,15 +44,28 @@ class Clock:
 
 
 class ClaimMachine(RuleBasedStateMachine):
+    #: Leases run on real time (Redis): they are long, end only by renew(0), and the model
+    #: reads ``updated_at`` back instead of predicting it; writes to a missing row create it.
+    REAL_TIME = False
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp())
         self.loop = asyncio.new_event_loop()
         self.clock = Clock()
-        self.journal = SQLiteJournal(self.dir / "j.db", clock=self.clock)
+        self.journal = self.open()
         self.rows: dict[str, Row] = {}
         self.leases: dict[str, float] = {}
         self.hashes = 0
+
+    def open(self) -> Journal:
+        return SQLiteJournal(self.dir / "j.db", clock=self.clock)
+
+    def now(self) -> float:
+        return time.time() if self.REAL_TIME else self.clock.now
+
+    def lease(self, seconds: float) -> float:
+        return seconds * 3600 if self.REAL_TIME and seconds > 0 else seconds
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -64,7 +78,7 @@ class ClaimMachine(RuleBasedStateMachine):
     # The model --------------------------------------------------------------------------
 
     def alive(self, owner: str | None) -> bool:
-        return owner is not None and self.leases.get(owner, -1.0) > self.clock.now
+        return owner is not None and self.leases.get(owner, -1.0) > self.now()
 
     def verdict(self, row: Row | None, me: str, fresh_after: float, take: bool) -> ClaimState:
         if row is None:
@@ -90,7 +104,8 @@ class ClaimMachine(RuleBasedStateMachine):
         age=st.sampled_from([0.0, 3.0, 100.0]),
     )
     def claim(self, me: str, keys: list[str], take: bool, lease: float, age: float) -> None:
-        now = self.clock.now
+        now = self.now()
+        lease = self.lease(lease)
         fresh_after = now - age
         got = self.run(
             self.journal.claim(
@@ -104,7 +119,8 @@ class ClaimMachine(RuleBasedStateMachine):
             expected = self.verdict(row, me, fresh_after, take)
             assert got[key].state is expected, (key, row, got[key])
             if expected is ClaimState.OWNED:
-                self.rows[key] = Row("claimed", None, None, now, me)
+                assert got[key].record is not None
+                self.rows[key] = Row("claimed", None, None, got[key].record.updated_at, me)
             elif expected is ClaimState.RESUME:
                 assert row is not None
                 row.owner = me
@@ -120,7 +136,7 @@ class ClaimMachine(RuleBasedStateMachine):
 
     @rule(me=st.none() | owner_st, keys=keys_st)
     def intent(self, me: str | None, keys: list[str]) -> None:
-        now = self.clock.now
+        now = self.now()
         if me is not None:
             lost = [
                 k
@@ -148,14 +164,18 @@ class ClaimMachine(RuleBasedStateMachine):
         self.run(self.journal.started(OP, keys, task_hash))
         for key in keys:
             if (row := self.rows.get(key)) is not None:
-                row.state, row.task_hash, row.updated_at = "started", task_hash, self.clock.now
+                row.state, row.task_hash, row.updated_at = "started", task_hash, self.now()
+            elif self.REAL_TIME:
+                self.rows[key] = Row("started", task_hash, None, self.now(), None)
 
     @rule(keys=keys_st, value=st.integers(0, 9))
     def done(self, keys: list[str], value: int) -> None:
         self.run(self.journal.done(OP, [(k, {"v": value}) for k in keys]))
         for key in keys:
             if (row := self.rows.get(key)) is not None:
-                row.state, row.data, row.updated_at = "done", {"v": value}, self.clock.now
+                row.state, row.data, row.updated_at = "done", {"v": value}, self.now()
+            elif self.REAL_TIME:
+                self.rows[key] = Row("done", None, {"v": value}, self.now(), None)
 
     @rule(me=owner_st, keys=keys_st)
     def release(self, me: str, keys: list[str]) -> None:
@@ -173,9 +193,10 @@ class ClaimMachine(RuleBasedStateMachine):
 
     @rule(me=owner_st, lease=st.sampled_from([0.0, 1.0, 2.0]))
     def renew(self, me: str, lease: float) -> None:
+        lease = self.lease(lease)
         self.run(self.journal.renew(me, lease))
         if lease > 0:
-            self.leases[me] = self.clock.now + lease
+            self.leases[me] = self.now() + lease
         else:
             self.leases.pop(me, None)
 
@@ -190,7 +211,7 @@ class ClaimMachine(RuleBasedStateMachine):
 
     @rule(dt=st.sampled_from([0.5, 3.0]))
     def tick(self, dt: float) -> None:
-        self.clock.now += dt
+        self.clock.now += dt  # (Redis: leases are long; only renew(0) ends them)
 
     @invariant()
     def journal_matches_model(self) -> None:
@@ -198,6 +219,8 @@ class ClaimMachine(RuleBasedStateMachine):
         assert set(rows) == set(self.rows)
         for key, model in self.rows.items():
             r = rows[key]
+            if self.REAL_TIME:  # written on the server's or the writer's clock: read it back
+                model.updated_at = r.updated_at
             got = (r.state.value, r.task_hash, r.data, r.updated_at, r.owner)
             assert got == attrs.astuple(model), key
         for owner in OWNERS:
