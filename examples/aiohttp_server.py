@@ -2,6 +2,9 @@
 
 python examples/aiohttp_server.py      # serves on :8080 (on the sandbox without credentials)
 curl 'localhost:8080/domain?company=Snov.io'
+
+The access log hides the receiver's secret path (``RedactingAccessLogger``): it would otherwise
+write the token of every delivery.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from aiohttp import web
 
 from snov_async import SnovClient
 from snov_async.sandbox import Sandbox, SandboxConfig
-from snov_async.webhooks import WebhookReceiver
+from snov_async.webhooks import RedactingAccessLogger, WebhookReceiver
 
 SNOV = web.AppKey("snov", SnovClient)
 RECEIVER = web.AppKey("receiver", WebhookReceiver)
+#: How the app is served: aiohttp's access log, without the webhook token.
+RUN_OPTIONS = {"access_log_class": RedactingAccessLogger}
 
 
 async def snov_client(app: web.Application) -> AsyncIterator[None]:
@@ -62,4 +67,4 @@ def make_app(public_url: str = "http://127.0.0.1:8080") -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(make_app(), port=8080)
+    web.run_app(make_app(), port=8080, **RUN_OPTIONS)

@@ -21,15 +21,18 @@ from fastapi import FastAPI
 
 from snov_async import SnovClient
 from snov_async.sandbox import Sandbox, SandboxConfig
-from snov_async.webhooks import WebhookEvent, WebhookReceiver
+from snov_async.webhooks import WebhookEvent, WebhookReceiver, hide_webhook_paths
 
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 receiver = WebhookReceiver(public_url=PUBLIC_URL + "/snov")
+hide_webhook_paths()  # uvicorn's access log would otherwise write the receiver's secret path
 received: list[dict[str, Any]] = []
 
 
 @receiver.on
-def remember(event: WebhookEvent) -> None:
+async def remember(event: WebhookEvent) -> None:
+    # Quick, non-blocking work: a coroutine (runs on the loop). A plain function would run in
+    # the receiver's thread pool, which suits blocking work (a database driver, requests).
     received.append({"type": type(event).__name__, "object": event.event_object})
 
 
@@ -72,4 +75,5 @@ async def verify(emails: list[str]) -> list[dict[str, Any]]:
 
 @app.get("/webhooks")
 async def webhooks() -> dict[str, Any]:
-    return {"url": receiver.url, "received": received}
+    # Never show receiver.url: its path is the receiver's only credential.
+    return {"received": received}

@@ -9,6 +9,9 @@
         async for event in receiver.events():
             ...
 
+Keep its secret path out of your server's access log: ``hide_webhook_paths()`` (uvicorn,
+hypercorn, gunicorn, aiohttp) or ``web.run_app(app, access_log_class=RedactingAccessLogger)``.
+
 Give the receiver to the client (``SnovClient(..., webhook=receiver)``) and the task runner
 sends ``webhook_url`` with every batch start and waits for the push instead of polling.
 """
@@ -28,7 +31,8 @@ from .events import (
     WebhookEvent,
     parse_event,
 )
-from .receiver import WebhookReceiver
+from .logs import RedactingAccessLogger, WebhookPathFilter, hide_webhook_paths
+from .receiver import EventStream, WebhookReceiver
 
 __all__ = [
     "CampaignEmailEvent",
@@ -37,10 +41,14 @@ __all__ = [
     "CampaignReplyEvent",
     "CompanyEvent",
     "EmailVerificationEvent",
+    "EventStream",
     "GenericEvent",
     "ProspectEvent",
+    "RedactingAccessLogger",
     "TaskResult",
     "WebhookEvent",
+    "WebhookPathFilter",
     "WebhookReceiver",
+    "hide_webhook_paths",
     "parse_event",
 ]

@@ -123,12 +123,32 @@ def delivery_key(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+#: Bodies nested deeper than this are not events Snov.io sends: kept as text.
+MAX_DEPTH = 64
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
 def parse_event(body: bytes, *, received_at: float = 0.0) -> WebhookEvent:
-    """The event a delivery's body stands for (never raises)."""
+    """The event a delivery's body stands for (never raises): not JSON, binary, or nested
+    deeper than `MAX_DEPTH` is a `GenericEvent` whose payload is the body as text."""
     key = delivery_key(body)
     try:
         payload: Any = json.loads(body) if body.strip() else None
-    except ValueError:
+        if _too_deep(payload):
+            raise ValueError("nested too deep")
+    except (ValueError, RecursionError):
         payload = body.decode("utf-8", errors="replace")
     if not isinstance(payload, Mapping):
         return GenericEvent(payload, delivery_key=key, received_at=received_at)

@@ -1,15 +1,33 @@
 """`WebhookReceiver`: takes Snov.io's deliveries, answers at once, hands out typed events.
 
 Snov.io signs nothing, so the receiver's URL carries an unguessable token in its path
-(compared in constant time); anything else gets a 404. Bodies are capped; payloads are logged
-at debug level only. The HTTP answer (200) never waits on user code: events go to a queue
-(`events`) and to callbacks run as their own tasks. Snov.io retries a delivery up to 7 times:
-redeliveries are recognised and dropped.
+(compared in constant time); anything else gets a 404. Keep that path out of access logs (see
+`snov_async.webhooks.logs`). Payloads are logged at debug level only.
+
+Whatever arrives, the answer is a 2xx or a 4xx, never a 500, and at most a `GenericEvent`:
+
+* a body larger than ``max_body`` is refused (413) without being read further; one that has
+  not arrived within ``body_timeout`` seconds (a slow or stalled sender) gets a 408; one cut
+  short (the sender hung up, an ASGI ``http.disconnect``) is dropped without an event;
+* anything that is not an event Snov.io documents — not JSON, binary, nested too deep — is a
+  `GenericEvent`;
+* redeliveries (Snov.io retries a delivery for about 38 hours) are recognised by the body's
+  digest for ``dedupe_window`` seconds (48 hours by default) and acknowledged without a second
+  event; at most ``max_remembered`` digests are kept.
+
+The answer never waits on user code. Events go
+
+* to every `events()` stream being iterated — each stream holds at most ``max_queue`` events
+  and counts what it had to drop; with no stream open, nothing is kept;
+* to callbacks (`on`): coroutine functions run as tasks, plain functions in a small thread
+  pool (``callback_threads``), so a slow one never blocks the loop. When more than
+  ``max_pending_callbacks`` are still running or waiting, new deliveries are answered 503
+  (not taken: Snov.io delivers them again later).
 
 Three ways to serve it:
 
 * standalone — ``async with WebhookReceiver(public_url=...) as receiver:`` runs its own
-  aiohttp server on ``host:port``;
+  aiohttp server on ``host:port`` (without an access log);
 * inside an aiohttp app — ``app.add_subapp("/snov", receiver.aiohttp_app())``;
 * inside an ASGI app (FastAPI, Starlette) — ``app.mount("/snov", receiver.asgi_app())``.
 
@@ -21,25 +39,128 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import hmac
+import inspect
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from .._secrets import remember
 from .events import TaskResult, WebhookEvent, parse_event
 
-__all__ = ["WebhookReceiver"]
+__all__ = ["EventStream", "WebhookReceiver"]
 
 logger = logging.getLogger("snov_async.webhooks")
 
 Callback = Callable[[WebhookEvent], Awaitable[None] | None]
 MAX_BODY = 1024 * 1024
+#: Pushed task results kept for a task whose start has not answered yet.
 REMEMBERED = 10_000
+#: Snov.io retries a delivery for about 38 hours: remember digests for 48.
+DEDUPE_WINDOW = 48 * 3600.0
+#: Digests remembered at most (a few dozen bytes each).
+MAX_REMEMBERED = 200_000
+BODY_TIMEOUT = 10.0
+MAX_QUEUE = 1_000
+CALLBACK_THREADS = 4
+MAX_PENDING_CALLBACKS = 1_000
+
+_CLOSED: Any = object()
+
+
+class _Dedupe:
+    """Digests seen in the last ``window`` seconds, ``limit`` at most (oldest forgotten
+    first). Keys are 64-bit prefixes of the SHA-256 digest: a few dozen bytes per delivery."""
+
+    __slots__ = ("_seen", "forgotten", "limit", "window")
+
+    def __init__(self, window: float, limit: int) -> None:
+        self.window = window
+        self.limit = limit
+        self._seen: collections.OrderedDict[int, float] = collections.OrderedDict()
+        #: Digests dropped before their window was over, to stay within ``limit``.
+        self.forgotten = 0
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def seen(self, digest: str, now: float) -> bool:
+        """Whether ``digest`` was seen within the window; remembers it if not."""
+        while self._seen:
+            key, first = next(iter(self._seen.items()))
+            if now - first < self.window:
+                break
+            del self._seen[key]
+        key = int(digest[:16], 16)
+        if key in self._seen:
+            return True
+        self._seen[key] = now
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+            self.forgotten += 1
+        return False
+
+
+class EventStream:
+    """The events of a receiver, from the moment the stream was made, for as long as it is
+    open (``async for`` it; ``aclose()`` or leaving ``async with`` ends it; so does dropping
+    the last reference to it). Holds at most ``maxsize`` events not taken yet; beyond that an
+    event is dropped and counted in ``dropped``."""
+
+    def __init__(self, receiver: WebhookReceiver, maxsize: int) -> None:
+        self._queue: asyncio.Queue[WebhookEvent] = asyncio.Queue(maxsize)
+        self._receiver = receiver
+        self.closed = False
+        #: Events this stream could not hold.
+        self.dropped = 0
+        receiver._streams.add(self)
+
+    def __repr__(self) -> str:
+        return f"<EventStream waiting={self._queue.qsize()} dropped={self.dropped}>"
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> WebhookEvent:
+        if self.closed and self._queue.empty():
+            raise StopAsyncIteration
+        event = await self._queue.get()
+        if event is _CLOSED:
+            raise StopAsyncIteration
+        return event
+
+    def _offer(self, event: WebhookEvent) -> bool:
+        if self.closed:
+            return False
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        """Stop receiving; whoever waits in ``async for`` is let go."""
+        if self.closed:
+            return
+        self.closed = True
+        self._receiver._streams.discard(self)
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_CLOSED)
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 class WebhookReceiver:
@@ -52,6 +173,13 @@ class WebhookReceiver:
         port: the standalone server's port; 0 picks a free one.
         token: the secret path segment; a random 32-byte token by default.
         max_body: deliveries larger than this (bytes) are refused with 413.
+        body_timeout: seconds a delivery's body may take to arrive (408 after that).
+        dedupe_window: seconds a delivery is remembered to recognise its redeliveries.
+        max_remembered: deliveries remembered at most for that (oldest forgotten first).
+        max_queue: events each `events()` stream holds before dropping new ones.
+        callback_threads: threads running plain-function callbacks.
+        max_pending_callbacks: callbacks running or waiting, at most; beyond it deliveries
+            are answered 503 so that Snov.io delivers them again later.
     """
 
     def __init__(
@@ -62,27 +190,49 @@ class WebhookReceiver:
         port: int = 0,
         token: str | None = None,
         max_body: int = MAX_BODY,
+        body_timeout: float = BODY_TIMEOUT,
+        dedupe_window: float = DEDUPE_WINDOW,
+        max_remembered: int = MAX_REMEMBERED,
+        max_queue: int = MAX_QUEUE,
+        callback_threads: int = CALLBACK_THREADS,
+        max_pending_callbacks: int = MAX_PENDING_CALLBACKS,
     ) -> None:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.host = host
         self.port = port
         self._token = token or secrets.token_urlsafe(32)
+        remember(self._token)  # redacted from the SDK's errors and logs
         self.max_body = max_body
-        self._queue: asyncio.Queue[WebhookEvent] | None = None
-        self._callbacks: list[tuple[type[WebhookEvent], Callback]] = []
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.body_timeout = body_timeout
+        self.max_queue = max_queue
+        self.max_pending_callbacks = max_pending_callbacks
+        self._dedupe = _Dedupe(dedupe_window, max_remembered)
+        #: The clock of the dedupe window (monotonic seconds); tests replace it.
+        self.clock: Callable[[], float] = time.monotonic
+        self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
+        self._callbacks: list[tuple[type[WebhookEvent], Callback, bool]] = []
+        self._threads = callback_threads
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pending = 0
         self._waiters: dict[str, asyncio.Future[TaskResult]] = {}
         self._early: collections.OrderedDict[str, TaskResult] = collections.OrderedDict()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Deliveries accepted, redeliveries dropped, requests refused.
+        #: Deliveries accepted, redeliveries dropped, requests refused (404, 408, 413, 503).
         self.received = 0
         self.duplicates = 0
         self.refused = 0
+        #: Bodies that never arrived whole (the sender hung up or disconnected).
+        self.aborted = 0
+        #: Events dropped because a stream was full.
+        self.dropped = 0
 
     def __repr__(self) -> str:
         state = "serving" if self._runner else "idle"
-        return f"<WebhookReceiver {state} received={self.received}>"
+        return (
+            f"<WebhookReceiver {state} received={self.received} duplicates={self.duplicates}"
+            f" refused={self.refused} dropped={self.dropped}>"
+        )
 
     # Addresses ---------------------------------------------------------------------------
 
@@ -103,20 +253,22 @@ class WebhookReceiver:
         expected = self.path.encode()
         return hmac.compare_digest(path.rstrip("/").encode(), expected)
 
+    @property
+    def remembered(self) -> int:
+        """Deliveries remembered for recognising redeliveries."""
+        return len(self._dedupe)
+
     def accept(self, body: bytes) -> WebhookEvent | None:
         """Turn a delivery's body into an event, unless it is a redelivery. Never awaits."""
         event = parse_event(body, received_at=time.time())
-        if event.delivery_key in self._seen:
+        if self._dedupe.seen(event.delivery_key, self.clock()):
             self.duplicates += 1
             return None
-        self._seen[event.delivery_key] = None
-        if len(self._seen) > REMEMBERED:
-            self._seen.popitem(last=False)
         self.received += 1
         logger.debug("webhook delivery %s: %r", type(event).__name__, event.payload)
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-        self._queue.put_nowait(event)
+        for stream in list(self._streams):
+            if not stream._offer(event) and not stream.closed:
+                self.dropped += 1
         if isinstance(event, TaskResult):
             waiter = self._waiters.pop(event.task_hash, None)
             if waiter is not None and not waiter.done():
@@ -125,50 +277,104 @@ class WebhookReceiver:
                 self._early[event.task_hash] = event
                 if len(self._early) > REMEMBERED:
                     self._early.popitem(last=False)
-        for kind, callback in self._callbacks:
+        for kind, callback, in_thread in self._callbacks:
             if isinstance(event, kind):
-                self._run_callback(callback, event)
+                self._run_callback(callback, event, in_thread)
         return event
 
-    def _run_callback(self, callback: Callback, event: WebhookEvent) -> None:
+    def _deliver(self, body: bytes) -> int:
+        """The status for a delivery's complete body (taking it unless overloaded)."""
+        if self._pending >= self.max_pending_callbacks:
+            logger.warning("webhook callbacks are behind; answering 503 (Snov.io redelivers)")
+            self.refused += 1
+            return 503
+        try:
+            self.accept(body)
+        except Exception:  # a bug here must not become a 500 and a redelivery storm
+            logger.exception("webhook delivery could not be handled")
+            self.refused += 1
+            return 400
+        return 200
+
+    def _run_callback(self, callback: Callback, event: WebhookEvent, in_thread: bool) -> None:
+        loop = asyncio.get_running_loop()
+        self._pending += 1
+
+        def run_sync() -> None:
+            result = callback(event)
+            if inspect.isawaitable(result):  # a plain function that returned a coroutine
+                asyncio.run_coroutine_threadsafe(_awaited(result), loop).result()
+
         async def run() -> None:
             try:
-                result = callback(event)
-                if asyncio.iscoroutine(result):
-                    await result
+                if in_thread:
+                    if self._executor is None:
+                        self._executor = concurrent.futures.ThreadPoolExecutor(
+                            self._threads, thread_name_prefix="snov-webhook-callback"
+                        )
+                    await loop.run_in_executor(self._executor, run_sync)
+                else:
+                    result = callback(event)
+                    if inspect.isawaitable(result):
+                        await result
             except Exception:
                 logger.exception("webhook callback failed")
+            finally:
+                self._pending -= 1
 
-        task = asyncio.get_running_loop().create_task(run())
+        task = loop.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         return await self._answer(request, request.path)
 
-    async def _answer(self, request: web.Request, path: str) -> web.Response:
+    async def _answer(self, request: web.Request, path: str) -> web.StreamResponse:
         """Authorise ``path`` (the part after any mount prefix), then take the body."""
         if request.method != "POST" or not self._authorised(path):
             self.refused += 1
             return web.Response(status=404)
-        return await self._body_answer(request)
+        try:
+            return await self._body_answer(request)
+        except Exception:  # never a 500
+            logger.exception("webhook request could not be handled")
+            self.refused += 1
+            return web.Response(status=400)
 
     # Consuming ---------------------------------------------------------------------------
 
-    def on(self, callback: Callback, kind: type[WebhookEvent] = WebhookEvent) -> Callback:
-        """Call ``callback`` (sync or async) for every event of type ``kind``.
+    def on(
+        self,
+        callback: Callback,
+        kind: type[WebhookEvent] = WebhookEvent,
+        *,
+        in_thread: bool | None = None,
+    ) -> Callback:
+        """Call ``callback`` for every event of type ``kind``, after the delivery was answered.
 
-        Callbacks run as their own tasks, after the delivery was answered.
+        A coroutine function runs as a task on the loop; a plain function runs in the
+        receiver's thread pool, so that blocking work never delays other deliveries (the
+        SDK's own listeners, which only touch the loop's state, run on the loop).
+        ``in_thread`` overrides that choice for a plain function.
         """
-        self._callbacks.append((kind, callback))
+        if in_thread is None:
+            own = str(getattr(callback, "__module__", "") or "").startswith("snov_async.")
+            in_thread = not _is_async(callback) and not own
+        self._callbacks.append((kind, callback, in_thread))
         return callback
 
-    async def events(self) -> AsyncIterator[WebhookEvent]:
-        """Every event, in arrival order, for as long as you keep iterating."""
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-        while True:
-            yield await self._queue.get()
+    def events(self, max_queue: int | None = None) -> EventStream:
+        """A stream of every event that arrives from now on, for as long as it is open::
+
+            async with receiver.events() as stream:
+                async for event in stream:
+                    ...
+
+        It holds at most ``max_queue`` (the receiver's ``max_queue`` by default) events not
+        taken yet; further ones are dropped and counted (``stream.dropped``,
+        ``receiver.dropped``). With no stream open, events are not kept at all.
+        """
+        return EventStream(self, self.max_queue if max_queue is None else max_queue)
 
     async def task_result(self, task_hash: str, timeout: float | None = None) -> TaskResult:
         """Wait for the pushed result of ``task_hash`` (already arrived ones return at once).
@@ -192,6 +398,12 @@ class WebhookReceiver:
         """The pushed result of ``task_hash`` if it has arrived (taken out)."""
         return self._early.pop(task_hash, None)
 
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every callback started so far has finished (at most ``timeout``)."""
+        tasks = list(self._tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
     # Serving -----------------------------------------------------------------------------
 
     def aiohttp_app(self) -> web.Application:
@@ -199,24 +411,40 @@ class WebhookReceiver:
         ``public_url`` to the public address of that prefix."""
         app = web.Application(client_max_size=self.max_body)
 
-        async def handler(request: web.Request) -> web.Response:
+        async def handler(request: web.Request) -> web.StreamResponse:
             # Inside a sub-app the path carries the prefix; authorise on its tail.
             return await self._answer(request, "/" + request.match_info.get("tail", ""))
 
         app.router.add_route("*", "/{tail:.*}", handler)
         return app
 
-    async def _body_answer(self, request: web.Request) -> web.Response:
+    async def _body_answer(self, request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > self.max_body:
             self.refused += 1
             return web.Response(status=413)
         try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
+            body = await asyncio.wait_for(self._read_aiohttp(request), self.body_timeout)
+        except asyncio.TimeoutError:
+            self.refused += 1
+            return web.Response(status=408)
+        except Exception:  # the sender hung up mid-body: nobody to answer, nothing to take
+            self.aborted += 1
+            return web.Response(status=400)
+        if body is None:
             self.refused += 1
             return web.Response(status=413)
-        self.accept(body)
-        return web.Response(status=200, text="ok")
+        status = self._deliver(body)
+        return web.Response(status=status, text="ok" if status == 200 else "")
+
+    async def _read_aiohttp(self, request: web.Request) -> bytes | None:
+        """The body, or ``None`` as soon as it is larger than ``max_body`` (whatever the
+        enclosing app's ``client_max_size``)."""
+        body = bytearray()
+        async for chunk in request.content.iter_chunked(1 << 16):
+            body += chunk
+            if len(body) > self.max_body:
+                return None
+        return bytes(body)
 
     def asgi_app(self) -> Callable[..., Awaitable[None]]:
         """A bare ASGI application to mount in FastAPI or Starlette
@@ -233,30 +461,62 @@ class WebhookReceiver:
                         return
             if scope["type"] != "http":
                 return
-            path = scope.get("path", "")
-            root = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
-            status = 404
-            if scope.get("method") == "POST" and self._authorised(path):
-                body = bytearray()
-                status = 200
-                while True:
-                    message = await receive()
-                    body += message.get("body", b"")
-                    if len(body) > self.max_body:
-                        status = 413
-                        break
-                    if not message.get("more_body"):
-                        break
-                if status == 200:
-                    self.accept(bytes(body))
-            if status != 200:
+            try:
+                status = await self._asgi_status(scope, receive)
+            except Exception:  # never a 500
+                logger.exception("webhook request could not be handled")
                 self.refused += 1
+                status = 400
+            if status is None:
+                return  # the client is gone: nothing to answer
             await send({"type": "http.response.start", "status": status, "headers": []})
             await send({"type": "http.response.body", "body": b"ok" if status == 200 else b""})
 
         return app
+
+    async def _asgi_status(self, scope: dict[str, Any], receive: Any) -> int | None:
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if scope.get("method") != "POST" or not self._authorised(path):
+            self.refused += 1
+            return 404
+        for name, value in scope.get("headers", ()):
+            if name.lower() == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_body:
+                    self.refused += 1
+                    return 413
+        try:
+            body = await asyncio.wait_for(self._read_asgi(receive), self.body_timeout)
+        except asyncio.TimeoutError:
+            self.refused += 1
+            return 408
+        if body is _DISCONNECTED:
+            self.aborted += 1
+            return None
+        if body is None:
+            self.refused += 1
+            return 413
+        return self._deliver(body)
+
+    async def _read_asgi(self, receive: Any) -> Any:
+        """The body; ``None`` when larger than ``max_body``; ``_DISCONNECTED`` when the client
+        went away before the last chunk."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message.get("type") == "http.disconnect":
+                return _DISCONNECTED
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                return None
+            if not message.get("more_body"):
+                return bytes(body)
 
     async def start(self) -> None:
         """Serve standalone on ``host:port``."""
@@ -273,9 +533,14 @@ class WebhookReceiver:
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        for stream in list(self._streams):
+            await stream.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     async def __aenter__(self) -> WebhookReceiver:
         await self.start()
@@ -288,3 +553,16 @@ class WebhookReceiver:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+_DISCONNECTED: Any = object()
+
+
+def _is_async(callback: Any) -> bool:
+    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(
+        getattr(callback, "__call__", None)  # noqa: B004
+    )
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
+import logging
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+
+from snov_async.webhooks import WebhookPathFilter
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -39,10 +43,13 @@ async def test_bulk_pipeline(tmp_path: Path) -> None:
     assert counts["found"] > 0 and counts["errors"] == 2
 
 
-async def test_aiohttp_server() -> None:
+async def test_aiohttp_server(caplog: pytest.LogCaptureFixture) -> None:
     server = load("aiohttp_server")
     app = server.make_app()
-    async with TestClient(TestServer(app)) as client:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    test_server = TestServer(app)
+    await test_server.start_server(**server.RUN_OPTIONS)  # as the example serves it
+    async with TestClient(test_server) as client:
         resp = await client.get("/domain", params=[("company", "Snov.io"), ("company", " ")])
         assert resp.status == 200
         body = await resp.json()
@@ -52,6 +59,10 @@ async def test_aiohttp_server() -> None:
         assert resp.status == 200 and receiver.received == 1
         resp = await client.post("/snov/snov-webhooks/guess", json={})
         assert resp.status == 404
+    access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    token = receiver.path.rsplit("/", 1)[1]
+    assert any("/snov/snov-webhooks/***" in line for line in access)
+    assert all(token not in line for line in access)
 
 
 def test_fastapi_app() -> None:
@@ -70,3 +81,6 @@ def test_fastapi_app() -> None:
         assert client.post("/snov/snov-webhooks/guess", json={}).status_code == 404
         hooks = client.get("/webhooks").json()
         assert hooks["received"] == [{"type": "ProspectEvent", "object": "prospect"}]
+        assert path.rsplit("/", 1)[1] not in json.dumps(hooks)
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, WebhookPathFilter) for f in uvicorn_access.filters)

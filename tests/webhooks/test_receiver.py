@@ -51,6 +51,7 @@ async def test_standalone_receiver_answers_fast_refuses_strangers_and_drops_rede
 
     async with WebhookReceiver(max_body=1000) as receiver, aiohttp.ClientSession() as http:
         receiver.on(slow_callback)
+        events = receiver.events()  # events arriving from now on
         body = json.dumps(RESULT)
         async with http.post(receiver.url, data=body) as resp:
             assert resp.status == 200  # answered while the callback is still waiting
@@ -69,9 +70,8 @@ async def test_standalone_receiver_answers_fast_refuses_strangers_and_drops_rede
             assert resp.status == 413
         assert receiver.refused == 4
         release.set()
-        await asyncio.sleep(0.01)
+        await receiver.drain()
         assert len(seen) == 1
-        events = receiver.events()
         first = await anext(events)
         assert isinstance(first, TaskResult)
 
@@ -169,6 +169,7 @@ async def test_subscriptions_receive_the_sandboxes_events() -> None:
     async with Sandbox(config) as sb, WebhookReceiver() as receiver, SnovClient(
         "id", "s", base_url=sb.base_url, requests_per_minute=60_000, initial_task_latency=0.001
     ) as snov:  # fmt: skip
+        stream = receiver.events()
         hook = await snov.webhooks.create("email_verification", "verified", receiver.url)
         await snov.webhooks.create("company", "found_domains_by_names", receiver.url)
         await snov.verification.verify([f"u{i}@x.io" for i in range(20)])
@@ -179,9 +180,6 @@ async def test_subscriptions_receive_the_sandboxes_events() -> None:
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
-    events = []
-    stream = receiver.events()
-    for _ in range(receiver.received):
-        events.append(await anext(stream))
+        events = [await anext(stream) for _ in range(receiver.received)]
     assert [type(e) for e in events] == [EmailVerificationEvent, EmailVerificationEvent]
     assert all(e.event_action == "verified" and e.payload["data"] for e in events)

@@ -1,0 +1,413 @@
+"""Hostile deliveries against both ways of mounting the receiver: the aiohttp sub-app (a real
+server on a socket, spoken to byte by byte) and the bare ASGI app (driven message by message).
+
+Each point of the receiver's contract is tried on both: bounded event streams, callbacks off
+the loop and bounded, any body a 2xx/4xx and at most a GenericEvent, a time-based dedupe window
+with bounded memory, a body cut short dropped, a body that never ends timed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from snov_async.webhooks import GenericEvent, TaskResult, WebhookEvent, WebhookReceiver
+
+RESULT = {"status": "completed", "data": [{"email": "a@b.io"}], "meta": {"task_hash": "abc"}}
+CHUNK = 1 << 16
+
+
+class Harness:
+    """Deliver bodies to one receiver through one kind of app."""
+
+    kind = ""
+
+    def __init__(self, receiver: WebhookReceiver) -> None:
+        self.receiver = receiver
+
+    async def deliver(
+        self,
+        body: bytes,
+        *,
+        hang_up: bool = False,
+        stall: bool = False,
+        endless: bool = False,
+        declare: int | None = None,
+    ) -> int | None:
+        """Send ``body`` (or only its first half then hang up or stall, or an endless
+        stream); the status answered, ``None`` when there was no answer."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
+
+
+class AiohttpHarness(Harness):
+    kind = "aiohttp"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.add_subapp("/hooks", self.receiver.aiohttp_app())
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+        #: Bytes the last endless delivery managed to send.
+        self.sent = 0
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+    async def deliver(
+        self,
+        body: bytes,
+        *,
+        hang_up: bool = False,
+        stall: bool = False,
+        endless: bool = False,
+        declare: int | None = None,
+    ) -> int | None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            if endless:
+                framing = b"Transfer-Encoding: chunked\r\n"
+            else:
+                framing = b"Content-Length: %d\r\n" % (len(body) if declare is None else declare)
+            head = b"POST /hooks" + self.receiver.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            writer.write(head + framing + b"Connection: close\r\n\r\n")
+            if endless:
+                return await self._endless(reader, writer)
+            if hang_up:
+                writer.write(body[: len(body) // 2])
+                await writer.drain()
+                writer.close()
+                return None
+            writer.write(body[: len(body) // 2] if stall else body)
+            await writer.drain()
+            line = await reader.readline()
+            return int(line.split()[1]) if line else None
+        finally:
+            writer.close()
+
+    async def _endless(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Any:
+        chunk = b"%x\r\n" % CHUNK + b"[" * CHUNK + b"\r\n"
+        self.sent = 0
+        answer = asyncio.ensure_future(reader.readline())
+        try:
+            while not answer.done() and self.sent < (1 << 30):
+                writer.write(chunk)
+                await writer.drain()
+                self.sent += CHUNK
+        except ConnectionError:
+            pass
+        line = await answer
+        return int(line.split()[1]) if line else None
+
+
+class AsgiHarness(Harness):
+    kind = "asgi"
+
+    def __init__(self, receiver: WebhookReceiver) -> None:
+        super().__init__(receiver)
+        self.app = receiver.asgi_app()
+        #: Chunks the last endless delivery had pulled.
+        self.pulled = 0
+
+    async def deliver(
+        self,
+        body: bytes,
+        *,
+        hang_up: bool = False,
+        stall: bool = False,
+        endless: bool = False,
+        declare: int | None = None,
+    ) -> int | None:
+        half = body[: len(body) // 2]
+        script: list[dict[str, Any]]
+        if hang_up:
+            script = [
+                {"type": "http.request", "body": half, "more_body": True},
+                {"type": "http.disconnect"},
+            ]
+        elif stall:
+            script = [{"type": "http.request", "body": half, "more_body": True}]
+        else:
+            script = [
+                {"type": "http.request", "body": half, "more_body": True},
+                {"type": "http.request", "body": body[len(half) :], "more_body": False},
+            ]
+        self.pulled = 0
+
+        async def receive() -> dict[str, Any]:
+            self.pulled += 1
+            if endless:
+                return {"type": "http.request", "body": b"[" * CHUNK, "more_body": True}
+            if script:
+                return script.pop(0)
+            await asyncio.Event().wait()  # a sender that never sends the rest
+            raise AssertionError
+
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        headers = [] if declare is None else [(b"content-length", str(declare).encode())]
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/hooks" + self.receiver.path,
+            "root_path": "/hooks",
+            "headers": headers,
+        }
+        await self.app(scope, receive, send)
+        return int(sent[0]["status"]) if sent else None
+
+
+def make_receiver(**kw: Any) -> WebhookReceiver:
+    kw.setdefault("public_url", "http://127.0.0.1/hooks")
+    kw.setdefault("body_timeout", 0.3)
+    return WebhookReceiver(**kw)
+
+
+@pytest.fixture(params=["aiohttp", "asgi"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """Build a harness for a receiver made with the given settings."""
+    made: list[Harness] = []
+
+    async def build(**kw: Any) -> Harness:
+        receiver = make_receiver(**kw)
+        h: Harness
+        if request.param == "aiohttp":
+            h = AiohttpHarness(receiver)
+            await h.start()  # type: ignore[attr-defined]
+        else:
+            h = AsgiHarness(receiver)
+        made.append(h)
+        return h
+
+    yield build
+    for h in made:
+        await h.close()
+        await h.receiver.stop()
+
+
+def body_of(n: int) -> bytes:
+    return json.dumps({"event_object": "prospect", "event_action": "x", "n": n}).encode()
+
+
+# The events queue ---------------------------------------------------------------------------
+
+
+async def test_with_nobody_listening_nothing_is_kept(harness: Any) -> None:
+    h = await harness()
+    for n in range(300):
+        assert await h.deliver(body_of(n)) == 200
+    assert h.receiver.received == 300 and h.receiver.dropped == 0
+    assert not list(h.receiver._streams)  # no queue at all
+    late = h.receiver.events()  # a stream sees what arrives after it was made, nothing older
+    assert await h.deliver(body_of(1000)) == 200
+    assert late._queue.qsize() == 1
+
+
+async def test_a_stream_nobody_reads_is_bounded_and_counts_what_it_drops(harness: Any) -> None:
+    h = await harness(max_queue=50)
+    stream = h.receiver.events()
+    for n in range(200):
+        assert await h.deliver(body_of(n)) == 200
+    assert stream._queue.qsize() == 50
+    assert stream.dropped == h.receiver.dropped == 150
+    first = await anext(stream)
+    assert first.payload["n"] == 0  # the oldest are kept, the newest dropped
+    await stream.aclose()
+    assert await h.deliver(body_of(999)) == 200
+    assert h.receiver.dropped == 150  # a closed stream neither holds nor counts
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
+    del stream, first
+    forgotten = h.receiver.events(max_queue=1)
+    del forgotten  # dropped without closing: gone with its last reference
+    assert not list(h.receiver._streams)
+
+
+async def test_a_waiting_reader_is_released_by_aclose(harness: Any) -> None:
+    h = await harness()
+    stream = h.receiver.events()
+    reader = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)
+    await stream.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await reader
+
+
+# Callbacks ---------------------------------------------------------------------------------
+
+
+async def test_a_blocking_callback_runs_in_a_thread_and_never_holds_the_answer(
+    harness: Any,
+) -> None:
+    h = await harness(max_pending_callbacks=3, callback_threads=2)
+    gate = threading.Event()
+    threads: set[str] = set()
+    done: list[int] = []
+
+    def blocking(event: WebhookEvent) -> None:
+        threads.add(threading.current_thread().name)
+        gate.wait(10)  # user code that blocks (a database, requests.post ...)
+        done.append(event.payload["n"])
+
+    h.receiver.on(blocking)
+    statuses = [await h.deliver(body_of(n)) for n in range(3)]
+    assert statuses == [200, 200, 200]  # answered while the callbacks block
+    # The backlog is full: the next delivery is not taken (Snov.io delivers it again).
+    assert await h.deliver(body_of(3)) == 503
+    assert h.receiver.received == 3
+    gate.set()
+    await h.receiver.drain()
+    assert sorted(done) == [0, 1, 2]
+    assert threading.main_thread().name not in threads and len(threads) <= 2
+    assert await h.deliver(body_of(3)) == 200  # the redelivery is taken now
+    await h.receiver.drain()
+    assert sorted(done) == [0, 1, 2, 3]
+
+
+async def test_async_and_failing_callbacks(harness: Any, caplog: pytest.LogCaptureFixture) -> None:
+    h = await harness()
+    seen: list[str] = []
+
+    async def later(event: WebhookEvent) -> None:
+        seen.append("async")
+
+    def broken(event: WebhookEvent) -> None:
+        raise RuntimeError("user bug")
+
+    def returns_a_coroutine(event: WebhookEvent) -> Any:
+        return later(event)
+
+    h.receiver.on(later)
+    h.receiver.on(broken)
+    h.receiver.on(returns_a_coroutine)
+    assert await h.deliver(body_of(1)) == 200
+    await h.receiver.drain()
+    assert seen == ["async", "async"]
+    assert "webhook callback failed" in caplog.text and "user bug" in caplog.text
+
+
+# Any body ----------------------------------------------------------------------------------
+
+NESTED = b"[" * 100_000 + b"]" * 100_000
+BODIES = {
+    "deeply-nested-json": NESTED,
+    "nested-but-parseable": b'{"a":' * 200 + b"1" + b"}" * 200,
+    "unbalanced-brackets": b"[" * 200_000,
+    "binary": os.urandom(4096),
+    "not-utf8": b'{"event_object": "\xff\xfe"}',
+    "utf16-json": json.dumps({"event_object": "prospect"}).encode("utf-16"),
+    "huge-integer": b'{"n": ' + b"9" * 100_000 + b"}",
+    "nan": b'{"event_object": NaN}',
+    "empty": b"",
+    "whitespace": b" \r\n\t ",
+    "json-string": b'"hello"',
+    "json-null": b"null",
+    "list": b"[1, 2, 3]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+async def test_any_body_gets_a_2xx_or_4xx_and_at_most_a_generic_event(
+    harness: Any, name: str
+) -> None:
+    h = await harness(max_body=512 * 1024)
+    stream = h.receiver.events()
+    assert await h.deliver(BODIES[name]) == 200  # taken (not a 500, nor a lost 400)
+    event = await anext(stream)
+    assert isinstance(event, GenericEvent) or name == "utf16-json"
+    assert repr(event) and h.receiver.received == 1
+
+
+async def test_a_body_over_the_cap_is_refused(harness: Any) -> None:
+    h = await harness(max_body=1000)
+    assert await h.deliver(b"x" * 1001) == 413
+    assert await h.deliver(b"x" * 10, declare=10**9) == 413  # a declared gigabyte
+    assert h.receiver.received == 0
+
+
+async def test_an_endless_body_is_cut_off_at_the_cap(harness: Any) -> None:
+    h = await harness(max_body=256 * 1024)
+    assert await h.deliver(b"", endless=True) == 413
+    if isinstance(h, AsgiHarness):
+        assert h.pulled <= 256 * 1024 // CHUNK + 1
+    else:
+        assert h.sent < 64 << 20  # nowhere near the gigabyte it would have sent
+    assert h.receiver.received == 0
+
+
+async def test_a_body_cut_short_is_dropped(harness: Any) -> None:
+    h = await harness()
+    stream = h.receiver.events()
+    assert await h.deliver(json.dumps(RESULT).encode(), hang_up=True) is None
+    for _ in range(50):  # the aiohttp side notices the hang-up on its own time
+        if h.receiver.aborted:
+            break
+        await asyncio.sleep(0.01)
+    assert h.receiver.aborted == 1 and h.receiver.received == 0
+    assert stream._queue.qsize() == 0
+    # The complete delivery afterwards is taken (the cut one was not remembered).
+    assert await h.deliver(json.dumps(RESULT).encode()) == 200
+    assert isinstance(await anext(stream), TaskResult)
+
+
+async def test_a_body_that_never_ends_times_out(harness: Any) -> None:
+    h = await harness(body_timeout=0.2)
+    assert await h.deliver(json.dumps(RESULT).encode(), stall=True) == 408
+    assert h.receiver.received == 0 and h.receiver.refused == 1
+
+
+# Dedupe ------------------------------------------------------------------------------------
+
+
+async def test_redeliveries_are_recognised_for_48_hours(harness: Any) -> None:
+    h = await harness()
+    now = [0.0]
+    h.receiver.clock = lambda: now[0]
+    body = json.dumps(RESULT).encode()
+    assert await h.deliver(body) == 200
+    for hours in (1, 8, 24, 38, 47.9):  # Snov.io's retry ladder ends near 38 h
+        now[0] = hours * 3600
+        assert await h.deliver(body) == 200
+    assert h.receiver.received == 1 and h.receiver.duplicates == 5
+    now[0] = 48.1 * 3600
+    assert await h.deliver(body) == 200
+    assert h.receiver.received == 2  # past the window: a new event
+
+
+async def test_dedupe_memory_is_bounded(harness: Any) -> None:
+    h = await harness(max_remembered=100)
+    for n in range(1000):
+        assert await h.deliver(body_of(n)) == 200
+    assert h.receiver.remembered == 100 and h.receiver._dedupe.forgotten == 900
+    assert await h.deliver(body_of(999)) == 200 and h.receiver.duplicates == 1
+    assert await h.deliver(body_of(0)) == 200 and h.receiver.received == 1001  # forgotten
+
+
+def test_expired_digests_leave_memory() -> None:
+    receiver = make_receiver(dedupe_window=60)
+    now = [0.0]
+    receiver.clock = lambda: now[0]
+
+    def deliver(n: int) -> None:
+        receiver._dedupe.seen(f"{n:064x}", receiver.clock())
+
+    for n in range(500):
+        deliver(n)
+    now[0] = 61.0
+    deliver(10_000)
+    assert receiver.remembered == 1
