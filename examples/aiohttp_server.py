@@ -1,10 +1,11 @@
 """An aiohttp web service with the client in ``cleanup_ctx`` and the receiver as a sub-app.
 
-python examples/aiohttp_server.py      # serves on :8080 (on the sandbox without credentials)
-curl 'localhost:8080/domain?company=Snov.io'
+python examples/aiohttp_server.py   # 127.0.0.1:8090 (on the sandbox without credentials)
+curl '127.0.0.1:8090/domain?company=Snov.io'
 
-The access log hides the receiver's secret path (``RedactingAccessLogger``): it would otherwise
-write the token of every delivery.
+(8090, not the sandbox server's 8080, so both can run side by side.) The access log hides the
+receiver's secret path (``RedactingAccessLogger``): it would otherwise write the token of every
+delivery.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from aiohttp import web
 from snov_async import SnovClient
 from snov_async.sandbox import Sandbox, SandboxConfig
 from snov_async.webhooks import RedactingAccessLogger, WebhookReceiver
+
+#: Loopback only, on a port that differs from the sandbox server's default (8080).
+HOST, PORT = "127.0.0.1", 8090
 
 SNOV = web.AppKey("snov", SnovClient)
 RECEIVER = web.AppKey("receiver", WebhookReceiver)
@@ -56,7 +60,7 @@ async def domain(request: web.Request) -> web.Response:
     )
 
 
-def make_app(public_url: str = "http://127.0.0.1:8080") -> web.Application:
+def make_app(public_url: str = f"http://{HOST}:{PORT}") -> web.Application:
     app = web.Application()
     receiver = WebhookReceiver(public_url=public_url + "/snov")
     app[RECEIVER] = receiver
@@ -67,4 +71,4 @@ def make_app(public_url: str = "http://127.0.0.1:8080") -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(make_app(), port=8080, **RUN_OPTIONS)
+    web.run_app(make_app(), host=HOST, port=PORT, **RUN_OPTIONS)

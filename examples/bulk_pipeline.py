@@ -1,6 +1,8 @@
 """A bulk pipeline: people -> emails -> verification -> a CSV of the deliverable ones.
 
-    python examples/bulk_pipeline.py examples/data/leads.csv deliverable.csv
+    python examples/bulk_pipeline.py [LEADS.csv] [deliverable.csv]
+
+Without LEADS.csv it reads the sample leads file that ships inside the package.
 
 Runs on the in-process sandbox unless SNOV_CLIENT_ID / SNOV_CLIENT_SECRET are set. Every
 stage streams (``_iter``), shares one client (one pacer, one runner) and keeps every row: a
@@ -18,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from snov_async import SnovClient
+from snov_async.cli import SAMPLE
 from snov_async.sandbox import Sandbox, SandboxConfig
 
 
@@ -76,7 +79,5 @@ async def run(source: str, target: str) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    src, dst = (
-        sys.argv[1:3] + ["examples/data/leads.csv", "deliverable.csv"][len(sys.argv[1:3]) :]
-    )[:2]
+    src, dst = (sys.argv[1:3] + [str(SAMPLE), "deliverable.csv"][len(sys.argv[1:3]) :])[:2]
     print(asyncio.run(run(src, dst)))

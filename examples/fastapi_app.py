@@ -5,8 +5,8 @@ and the webhook receiver is mounted as a plain ASGI route. With no SNOV_CLIENT_I
 SNOV_CLIENT_SECRET it runs on the in-process sandbox.
 
     pip install -e '.[dev]' uvicorn    # fastapi and uvicorn are not core dependencies
-    uvicorn examples.fastapi_app:app --port 8000
-    curl -X POST localhost:8000/verify -H 'content-type: application/json' \\
+    uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8091
+    curl -X POST 127.0.0.1:8091/verify -H 'content-type: application/json' \\
          -d '["jane@acme.com", "nope"]'
 """
 
@@ -23,7 +23,7 @@ from snov_async import SnovClient
 from snov_async.sandbox import Sandbox, SandboxConfig
 from snov_async.webhooks import WebhookEvent, WebhookReceiver, hide_webhook_paths
 
-PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8091")
 receiver = WebhookReceiver(public_url=PUBLIC_URL + "/snov")
 hide_webhook_paths()  # uvicorn's access log would otherwise write the receiver's secret path
 received: list[dict[str, Any]] = []

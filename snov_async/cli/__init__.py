@@ -30,7 +30,7 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .._client import SnovClient
@@ -55,6 +55,8 @@ EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
 
 SANDBOX_RPM = 600.0
+#: The sample leads file that ships inside the package (``--sample``).
+SAMPLE = Path(__file__).parent / "data" / "leads.csv"
 #: The journal ``--resume`` uses by default against the real API ...
 DEFAULT_JOURNAL = ".snov-async-journal.db"
 #: ... and on the built-in sandbox: never the same file, so fake answers never answer real runs.
@@ -271,8 +273,7 @@ def _input_path(args: argparse.Namespace) -> Iterator[str]:
     if sample and args.file is not None:
         raise InputError("give either FILE or --sample, not both")
     if sample:
-        with resources.as_file(resources.files(__package__).joinpath("data/leads.csv")) as path:
-            yield str(path)
+        yield str(SAMPLE)
         return
     if args.file is None:
         raise InputError("no input: give FILE ('-' for standard input) or --sample")

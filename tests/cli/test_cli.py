@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from snov_async.cli import main
+from snov_async.cli import SAMPLE, main
 
 MESSY = (
     "\ufeffEmail Address , Name,Notes\n"
@@ -136,7 +136,7 @@ def test_dry_run_counts_without_sending(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_enrich_runs_the_whole_pipeline(tmp_path: Path) -> None:
     out = tmp_path / "enriched.csv"
-    leads = Path(__file__).parents[2] / "examples/data/leads.csv"
+    leads = SAMPLE
     assert main(["enrich", str(leads), "-o", str(out), "--rpm", "6000"]) == 0
     rows = read_csv(out)
     source = read_csv(leads)

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from snov_async.cli import SAMPLE
 from snov_async.webhooks import WebhookPathFilter
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -36,7 +37,7 @@ def sandbox_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_bulk_pipeline(tmp_path: Path) -> None:
     pipeline = load("bulk_pipeline")
     out = tmp_path / "deliverable.csv"
-    counts = await pipeline.run(str(EXAMPLES / "data/leads.csv"), str(out))
+    counts = await pipeline.run(str(SAMPLE), str(out))
     with out.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert counts["rows"] == len(rows) == 14
