@@ -17,6 +17,8 @@ from . import _validate
 from ._auth import Secret
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_BREAKER_COOL_DOWN,
+    DEFAULT_BREAKER_THRESHOLD,
     DEFAULT_CACHE_TTL,
     DEFAULT_CLAIM_LEASE,
     DEFAULT_CLOSE_GRACE,
@@ -85,6 +87,8 @@ def _check_settings(
     cache_ttl: Any,
     close_grace: Any,
     journal_lease: Any,
+    breaker_threshold: Any,
+    breaker_cool_down: Any,
     resend_unknown: Any,
     session: Any,
     webhook: Any,
@@ -114,6 +118,8 @@ def _check_settings(
     _validate.number(cache_ttl, "cache_ttl", low=0, high=MAX_CACHE_TTL)
     _validate.number(close_grace, "close_grace", low=0, high=MAX_TIMEOUT)
     _validate.number(journal_lease, "journal_lease", above=0, high=MAX_TIMEOUT)
+    _validate.integer(breaker_threshold, "breaker_threshold", 0, 1000, error=ConfigurationError)
+    _validate.number(breaker_cool_down, "breaker_cool_down", low=0, high=MAX_TIMEOUT)
     if not isinstance(resend_unknown, bool):
         raise ConfigurationError("resend_unknown must be True or False", field="resend_unknown")
     if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -185,6 +191,11 @@ class SnovClient:
             hashes are kept (``runner.unfinished``, the journal) instead of being lost.
         max_response_size: answers larger than this many bytes (32 MiB by default) raise
             `ResponseFormatError` as soon as the limit is crossed, without being read whole.
+        breaker_threshold: task starts in a row whose outcome is unknown (timeouts, 5xx,
+            dropped connections) after which the task runner stops starting paid work; 0
+            never stops. One probe start follows ``breaker_cool_down`` seconds later; if it
+            fails too, the waiting inputs get `ServiceFailingError`, unsent.
+        breaker_cool_down: seconds without starts before that probe.
         scope: the account's identity in shared state (journal records, Redis keys). By
             default a hash of ``base_url`` and ``client_id``, so accounts and APIs never share
             paid work; give a stable value only when the same account is reached through
@@ -238,6 +249,8 @@ class SnovClient:
         close_grace: float = DEFAULT_CLOSE_GRACE,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         journal_lease: float = DEFAULT_CLAIM_LEASE,
+        breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
+        breaker_cool_down: float = DEFAULT_BREAKER_COOL_DOWN,
         scope: str | None = None,
     ) -> None:
         setup_logging()
@@ -275,6 +288,8 @@ class SnovClient:
             cache_ttl=cache_ttl,
             close_grace=close_grace,
             journal_lease=journal_lease,
+            breaker_threshold=breaker_threshold,
+            breaker_cool_down=breaker_cool_down,
             resend_unknown=resend_unknown,
             session=session,
             webhook=webhook,
@@ -361,6 +376,8 @@ class SnovClient:
             close_grace=close_grace,
             scope=scope,
             claim_lease=journal_lease,
+            breaker_threshold=breaker_threshold,
+            breaker_cool_down=breaker_cool_down,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)

@@ -11,8 +11,8 @@ What stops starts, and for whom:
 * **out of credits** — the job that met it pauses, checks the balance once (a free call), and
   goes on only if the balance shows credits; otherwise its remaining inputs get the
   `NotEnoughCreditsError` unsent. Other and later jobs are not affected;
-* **authentication** that a token refresh did not fix — every current job stops starting (the
-  rest get the `AuthenticationError`, unsent);
+* **authentication** that a token refresh did not fix, on two starts in a row — every current
+  job stops starting (the rest get the `AuthenticationError`, unsent);
 * **unknown outcomes** — see `StartBreaker`; a failed probe stops every current job with
   `ServiceFailingError`;
 * **a Retry-After longer than the client's maximum** — the pacer cools down for the hinted
@@ -68,6 +68,8 @@ I = TypeVar("I")  # noqa: E741 - a prepared input
 R = TypeVar("R")  # a result per input
 
 _TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
+#: Starts in a row refused for authentication (after a fresh token) that stop all starts.
+AUTH_FAILURES_TO_STOP = 2
 BALANCE_PATH = "/v1/get-balance"
 
 
@@ -108,6 +110,7 @@ class Scheduler:
         #: Whether a start got an answer with the current credentials: until one has, at most
         #: one start is on the wire (a wave of starts on revoked credentials helps nobody).
         self._proven = False
+        self._auth_failures = 0
         if webhook is not None:
             webhook.on(self._on_push, TaskResult)
 
@@ -336,6 +339,7 @@ class Scheduler:
             return
         self.breaker.answered()
         self._proven = True
+        self._auth_failures = 0
         await ledger.started(op, keys, task_hash)
         now = loop.time()
         task = RemoteTask(
@@ -380,8 +384,12 @@ class Scheduler:
         if isinstance(err, NotEnoughCreditsError):
             self._out_of_credits(job, err)
         elif isinstance(err, AuthenticationError):
+            # The HTTP core already fetched a new token and replayed once. Twice in a row
+            # (never a stray revocation) the credentials are taken as refused.
             self._proven = False
-            self.halt_all(err)  # the HTTP core already refreshed the token and replayed once
+            self._auth_failures += 1
+            if self._auth_failures >= AUTH_FAILURES_TO_STOP:
+                self.halt_all(err)
         elif isinstance(err, RateLimitError) and self._long_hold(err):
             self.halt_all(err)
 

