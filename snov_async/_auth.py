@@ -61,6 +61,7 @@ class TokenManager:
         "_expires_at",
         "_fetch",
         "_lock",
+        "_loop",
         "_token",
         "fetch_count",
         "on_invalidate",
@@ -77,6 +78,7 @@ class TokenManager:
         self._token: Secret | None = None
         self._expires_at = 0.0
         self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: How many tokens were fetched over the manager's life.
         self.fetch_count = 0
 
@@ -98,11 +100,18 @@ class TokenManager:
         ``context`` is handed to the fetcher if this caller is the one that fetches.
         """
         loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # First use, or reused on another event loop (a new test, a new asyncio.run): a
+            # lock belongs to one loop, and the token's expiry was read on the old loop's
+            # clock. Start afresh here, as aiolimiter does.
+            self._loop = loop
+            self._lock = asyncio.Lock()
+            self._token = None
+            self._expires_at = 0.0
         if self._valid(loop.time()):
             assert self._token is not None
             return self._token
-        if self._lock is None:
-            self._lock = asyncio.Lock()
+        assert self._lock is not None
         async with self._lock:
             if not self._valid(loop.time()):
                 token, expires_in = await self._fetch(context)

@@ -12,13 +12,18 @@ belongs to one account: share the same instance between every client of that acc
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from typing import Protocol, runtime_checkable
+
+from aiolimiter import AsyncLimiter
 
 from ._constants import DEFAULT_PACING_MARGIN, DEFAULT_REQUESTS_PER_MINUTE
 from .errors import ConfigurationError
 
 __all__ = ["EvenPacer", "Pacer"]
+
+logger = logging.getLogger("snov_async")
 
 
 @runtime_checkable
@@ -33,18 +38,22 @@ class Pacer(Protocol):
 
 
 class EvenPacer:
-    """Evenly spaced requests with an optional burst allowance (GCRA).
+    """Evenly spaced requests with an optional burst allowance, on aiolimiter.
 
     ``EvenPacer(60)`` lets one request through every 1.02 s (60 per minute plus the 2 % safety
     margin), so any 60-second window holds at most 60 requests and any 1-second window at most
     one. ``burst=n`` lets up to ``n`` requests through back to back after an idle period; any
     window of ``w`` seconds then holds at most ``n - 1 + w / interval`` requests.
 
-    Waiters are served first come, first served. A cool-down (after a 429) holds everyone back
-    and then resumes at the normal spacing: the queue never bursts out at once.
+    The spacing is aiolimiter's leaky bucket sized to the burst, ``AsyncLimiter(burst, burst *
+    interval)`` (``AsyncLimiter(1, interval)`` by default: even spacing, never the burst of
+    ``AsyncLimiter(60, 60)``); the cool-down gate sits on top. Waiters are served first come,
+    first served. A cool-down (after a 429) holds everyone back and then resumes at the normal
+    spacing: the first request after it refills the bucket, so the queue never bursts out.
 
-    The pacer reads the running event loop's clock, so it binds to no loop when it is made and
-    works in tests whose loop runs on virtual time.
+    The pacer binds to the event loop that first uses it; used from another loop (a new test,
+    a new ``asyncio.run``), it starts afresh there instead of failing, as aiolimiter does.
+    It reads that loop's clock, so it works in tests whose loop runs on virtual time.
 
     Example::
 
@@ -56,10 +65,9 @@ class EvenPacer:
     __slots__ = (
         "_blocked_until",
         "_interval",
-        "_lock",
-        "_tat",
-        "_tau",
-        "_tolerance",
+        "_limiter",
+        "_loop",
+        "_refill",
         "burst",
         "margin",
         "rpm",
@@ -87,11 +95,10 @@ class EvenPacer:
         self.burst = burst
         self.margin = margin
         self._interval = 60.0 / self.rpm * (1.0 + margin)
-        self._tau = (burst - 1) * self._interval
-        self._tolerance = self._interval - 60.0 / self.rpm
-        self._tat: float | None = None  # theoretical arrival time of the next request
+        self._limiter: AsyncLimiter | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._blocked_until = -math.inf
-        self._lock: asyncio.Lock | None = None
+        self._refill = False
 
     @property
     def interval(self) -> float:
@@ -104,45 +111,54 @@ class EvenPacer:
             f" margin={self.margin:g}>"
         )
 
+    def _bound(self) -> tuple[asyncio.AbstractEventLoop, AsyncLimiter]:
+        """The running loop and this pacer's limiter on it (made afresh on a new loop)."""
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._loop is not loop:
+            if self._loop is not None:
+                logger.debug("%r is used on a new event loop: it starts afresh there", self)
+            self._limiter = AsyncLimiter(self.burst, self.burst * self._interval)
+            self._loop = loop
+            self._blocked_until = -math.inf
+            self._refill = False
+        return loop, self._limiter
+
     async def acquire(self) -> None:
         """Wait for this request's slot, then take it. Cancelling the wait takes no slot."""
-        loop = asyncio.get_running_loop()
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            while True:
-                now = loop.time()
-                tat = now if self._tat is None else self._tat
-                wait = max(tat - self._tau - now, self._blocked_until - now)
-                if wait <= 0:
-                    # A waiter woken a hair after its slot keeps the grid (so timer
-                    # overshoot does not accumulate); the tolerance is within the margin, so
-                    # no two requests are ever closer than 60 / requests_per_minute.
-                    late = now - tat
-                    self._tat = (tat if 0 <= late <= self._tolerance else max(tat, now)) + (
-                        self._interval
-                    )
-                    return
+        loop, limiter = self._bound()
+        while True:
+            wait = self._blocked_until - loop.time()
+            if wait > 0:
                 await asyncio.sleep(wait)
+                continue
+            amount = 1.0
+            if self._refill:  # the first request after a cool-down: no burst behind it
+                self._refill = False
+                amount = float(self.burst)
+            await limiter.acquire(amount)
+            if loop.time() >= self._blocked_until:
+                return
+            # A cool-down began while this request queued: what it took is spent; wait it out.
 
     def cooling_for(self) -> float:
         """Seconds left of the current cool-down (0 when there is none)."""
+        if self._loop is None:
+            return 0.0
         try:
-            now = asyncio.get_running_loop().time()
+            loop = asyncio.get_running_loop()
         except RuntimeError:
             return 0.0
-        return max(0.0, self._blocked_until - now)
+        if loop is not self._loop:
+            return 0.0
+        return max(0.0, self._blocked_until - loop.time())
 
     def cool_down(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` from now; the pace resumes after it."""
         if seconds <= 0:
             return
         try:
-            now = asyncio.get_running_loop().time()
+            loop, _ = self._bound()
         except RuntimeError:  # pragma: no cover - always called from a request
             return
-        until = now + seconds
-        self._blocked_until = max(self._blocked_until, until)
-        # No burst right after a cool-down: the bucket restarts empty.
-        floor = until + self._tau
-        self._tat = floor if self._tat is None else max(self._tat, floor)
+        self._blocked_until = max(self._blocked_until, loop.time() + seconds)
+        self._refill = self.burst > 1
