@@ -112,18 +112,15 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     lowered = {k.lower(): v for k, v in headers.items()}
     raw_ms = lowered.get("retry-after-ms")
     if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
+        ms = _delay(raw_ms)
+        if ms is not None:
+            return ms / 1000.0
     raw = lowered.get("retry-after")
     if raw is None:
         return None
     raw = raw.strip()
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
+    if raw[:1] in "+-." or raw[:1].isdigit():  # a number, never a date
+        return _delay(raw)
     try:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
@@ -131,6 +128,19 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     if when is None:  # pragma: no cover - older Pythons returned None
         return None
     return max(0.0, when.timestamp() - now)
+
+
+_DELAY = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*")
+
+
+def _delay(raw: str) -> float | None:
+    """A delay in seconds (or ms) as servers send it: digits, perhaps a fraction. ``inf``,
+    ``nan``, negative or exponent forms (which ``float()`` would take) are no usable hint,
+    and neither is a number too large to be finite."""
+    if not _DELAY.fullmatch(raw):
+        return None
+    value = float(raw)
+    return value if value != float("inf") else None
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -65,6 +65,11 @@ UPSERT = (
 FIX = "move it away (or point journal= at the right file) and run again"
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
 class SQLiteJournal:
     """A `Journal` in a SQLite file (made if missing).
 
@@ -85,8 +90,10 @@ class SQLiteJournal:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._clock = clock
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="snov-journal")
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._db: sqlite3.Connection | None = None
+        #: (device, inode) of the file the connection opened (None: no inodes here).
+        self._identity: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"<SQLiteJournal {self.path}>"
@@ -99,7 +106,9 @@ class SQLiteJournal:
         return err
 
     def _connect(self) -> sqlite3.Connection:
-        if self._db is None:
+        if self._db is not None:
+            self._check_same_file()
+        else:
             if not self.path.exists():
                 self._create()
             self._check_file()
@@ -121,7 +130,26 @@ class SQLiteJournal:
                 db.close()
                 raise
             self._db = db
+            self._identity = _identity(self.path)
         return self._db
+
+    def _check_same_file(self) -> None:
+        """The open connection writes to the file it opened even after that file was deleted
+        or replaced; what it records then is lost to every later run, which would pay for it
+        again. So each use checks that the path still names the file that was opened."""
+        if self._identity is None:
+            return
+        try:
+            now: tuple[int, int] | None = _identity(self.path)
+        except FileNotFoundError:
+            now = None
+        if now != self._identity:
+            raise self._error(
+                "the file was deleted or replaced while this run used it (what the run "
+                "recorded since went to a file no later run will read)",
+                "stop whatever moved or deleted it; the journal's records are in the file "
+                "that was there when the run began",
+            )
 
     def _create(self) -> None:
         """Make a new journal under a temporary name and link it into place, so that another
@@ -231,6 +259,8 @@ class SQLiteJournal:
                 ) from exc
 
         loop = asyncio.get_running_loop()
+        if self._pool is None:  # made on first use, and again after a close (reuse)
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="snov-journal")
         return await loop.run_in_executor(self._pool, guarded)
 
     def _translate(self, what: str, exc: sqlite3.Error) -> JournalError:
@@ -454,5 +484,9 @@ class SQLiteJournal:
                 self._db.close()
                 self._db = None
 
+        if self._pool is None:
+            return  # never used, or closed already: closing twice is harmless
         await self._run("closing", shut)
-        self._pool.shutdown(wait=True)
+        pool, self._pool = self._pool, None
+        if pool is not None:  # not closed meanwhile by a concurrent close()
+            pool.shutdown(wait=True)
