@@ -263,8 +263,16 @@ class JournalLedger(Ledger):
             logger.error("journal write failed", exc_info=task.exception())
 
     async def flush(self) -> None:
+        """Wait for every journal write started so far (and any they start).
+
+        The finished writes are dropped here, not only by their done callback: on Python
+        3.12+ ``gather`` of finished tasks completes without yielding to the loop, so waiting
+        for the callback to empty the set would spin forever.
+        """
         while self._writes:
-            await asyncio.gather(*list(self._writes), return_exceptions=True)
+            pending = list(self._writes)
+            await asyncio.gather(*pending, return_exceptions=True)
+            self._writes.difference_update(pending)
 
     async def close(self) -> None:
         assert self.journal is not None
