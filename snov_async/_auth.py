@@ -4,6 +4,7 @@ at a time."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -55,9 +56,12 @@ class TokenManager:
       fetching a new one when needed. However many calls ask at once, one fetch runs.
     * ``invalidate(token)`` drops the token after a 401, unless another call has already
       replaced it, so that a wave of 401s still causes a single refresh.
+    * ``accepted(token)`` records that the server answered a call made with it: a token
+      refused after that was revoked, which says nothing against the credentials.
     """
 
     __slots__ = (
+        "_accepted",
         "_expires_at",
         "_fetch",
         "_lock",
@@ -81,6 +85,7 @@ class TokenManager:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: How many tokens were fetched over the manager's life.
         self.fetch_count = 0
+        self._accepted: collections.deque[Secret] = collections.deque(maxlen=4)
 
     def __repr__(self) -> str:
         state = "no token" if self._token is None else "token cached"
@@ -133,6 +138,15 @@ class TokenManager:
     @property
     def fetcher(self) -> TokenFetcher:
         return self._fetch
+
+    def accepted(self, token: Secret) -> None:
+        """The server answered a call made with ``token``."""
+        if not self._accepted or self._accepted[-1] != token:
+            self._accepted.append(token)
+
+    def was_accepted(self, token: Secret) -> bool:
+        """Whether the server answered a call made with ``token`` (among the latest tokens)."""
+        return token in self._accepted
 
     def invalidate(self, token: Secret) -> None:
         """Forget ``token`` (after a 401) if it is still the current one."""

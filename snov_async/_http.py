@@ -1,8 +1,8 @@
 """The one HTTP path every call takes.
 
-``request`` → retries (`_retry.py`) → auth (token, replay once on 401) → pacer → aiohttp →
-decoding and error mapping (`_sansio.py`). Each layer is one method here; none of them knows
-about resources or models.
+``request`` → retries (`_retry.py`) → auth (token, replay with a new one on 401) → pacer →
+aiohttp → decoding and error mapping (`_sansio.py`). Each layer is one method here; none of
+them knows about resources or models.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def as_client_timeout(
             field=field,
         )
     return aiohttp.ClientTimeout(total=float(value))
+
+
+#: Replays of one call after 401s (each with a new token); see `_send_authenticated`.
+MAX_AUTH_REPLAYS = 3
 
 
 class _TokenUnavailable(Exception):
@@ -297,17 +301,39 @@ class HTTPCore:
             return await self._send(method, path, params, form, json, None, attempt, slot)
         token = await self._token(slot)
         try:
-            return await self._send(method, path, params, form, json, token, attempt, slot)
+            payload = await self._send(method, path, params, form, json, token, attempt, slot)
         except AuthenticationError:
-            # The token may have been revoked or expired early: refresh once, replay once.
-            self.replaying += 1
-            try:
+            pass
+        else:
+            self.tokens.accepted(token)
+            return payload
+        # The token may have been revoked or expired early: refresh, replay. A refused token
+        # that the server had answered other calls with was revoked (while this call was on
+        # the wire, any call's revocation refuses it too), so the replays go on until two
+        # tokens in a row are refused without ever having been answered: the credentials
+        # are refused. At most `MAX_AUTH_REPLAYS` replays.
+        self.replaying += 1
+        try:
+            replays = 0
+            while True:
+                revoked = self.tokens.was_accepted(token)
                 self.tokens.invalidate(token)
                 token = await self._token(slot)
+                replays += 1
                 self.stats.auth_replays += 1
-                return await self._send(method, path, params, form, json, token, attempt, slot)
-            finally:
-                self.replaying -= 1
+                try:
+                    payload = await self._send(
+                        method, path, params, form, json, token, attempt, slot
+                    )
+                except AuthenticationError:
+                    revoked = revoked or self.tokens.was_accepted(token)
+                    if not revoked or replays >= MAX_AUTH_REPLAYS:
+                        raise
+                    continue
+                self.tokens.accepted(token)
+                return payload
+        finally:
+            self.replaying -= 1
 
     async def _token(self, slot: Slot | None) -> Secret:
         try:

@@ -126,6 +126,63 @@ def test_a_second_401_after_the_replay_is_raised() -> None:
     run_virtual(scenario)
 
 
+def test_a_token_revoked_while_a_replay_is_on_the_wire_is_replaced_again() -> None:
+    # A's first try meets a revoked token; its replay goes out with the new token "t1",
+    # which B is answered with; then t1 is revoked too (by another request of the same
+    # account) before the server reads A's replay. A token the server has answered with was
+    # revoked, not refused: A replays once more and gets its answer.
+    async def scenario() -> tuple[SnovClient, list[str]]:
+        revoked = {"t0"}
+        seen: list[str] = []
+        replay_sent, b_answered = asyncio.Event(), asyncio.Event()
+
+        async def balance(url: Any, **kw: Any) -> CallbackResult:
+            token = kw["headers"]["Authorization"].removeprefix("Bearer ")
+            seen.append(token)
+            if len(seen) == 2:  # A's replay: held until B was answered with t1, then revoked
+                replay_sent.set()
+                await b_answered.wait()
+                revoked.add("t1")
+            if token in revoked:
+                return CallbackResult(status=401, payload=sample("errors/gateway-401.json"))
+            return CallbackResult(payload=sample("account/get-balance.json"))
+
+        with aioresponses() as m:
+            for token in ("t0", "t1", "t2"):
+                m.post(TOKEN_URL, payload=token_payload(token))
+            m.get(BALANCE_URL, callback=balance, repeat=True)
+            async with client() as snov:
+                a = asyncio.ensure_future(snov.account.balance())
+                await replay_sent.wait()
+                await snov.account.balance()  # B
+                b_answered.set()
+                assert isinstance(await a, Balance)
+        return snov, seen
+
+    snov, seen = run_virtual(scenario)
+    assert seen == ["t0", "t1", "t1", "t2"]
+    assert snov.stats.token_requests == 3
+    assert snov.stats.auth_replays == 2
+
+
+def test_after_a_revocation_two_fresh_tokens_refused_are_refused_credentials() -> None:
+    # The first token worked, then every new one is refused (the account was shut): one
+    # replay more than for a token that never worked, then the AuthenticationError.
+    async def scenario() -> None:
+        with aioresponses() as m:
+            m.post(TOKEN_URL, payload=token_payload("a"))
+            m.post(TOKEN_URL, payload=token_payload("b"), repeat=True)
+            m.get(BALANCE_URL, payload=sample("account/get-balance.json"))
+            m.get(BALANCE_URL, status=401, payload=sample("errors/gateway-401.json"), repeat=True)
+            async with client() as snov:
+                await snov.account.balance()
+                with pytest.raises(AuthenticationError):
+                    await snov.account.balance()
+                assert len(calls(m, "GET", BALANCE_URL)) == 1 + 3
+
+    run_virtual(scenario)
+
+
 @pytest.mark.parametrize("status", [400, 401])
 def test_bad_credentials_raise_authentication_error_without_the_secret(status: int) -> None:
     async def scenario() -> AuthenticationError:
