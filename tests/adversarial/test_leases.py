@@ -10,10 +10,11 @@ scripted fake server, one real SQLite file.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
-from snov_async import JournalError, SnovClient
+from snov_async import JournalError, OutcomeUnknownError, SnovClient
 from tests.adversarial.support import LoopSQLite, client, emails
 from tests.fakesnov import FakeSnov
 from tests.vtime import run_virtual
@@ -54,3 +55,33 @@ def test_a_worker_whose_lease_lapses_loses_its_claims_and_nothing_is_paid_twice(
     assert all(isinstance(r.error, JournalError) for r in first if not r.ok)
     assert "lost" in str(next(r.error for r in first if not r.ok))
     assert fake.start_attempts == 3 and max(fake.charged.values()) == 1
+
+
+def test_a_worker_whose_clock_is_far_behind_never_causes_a_double_start(tmp_path: Path) -> None:
+    """SQLite leases use each process's wall clock. Worker A's clock is 100 s behind: to B,
+    A's leases are always expired. B then takes A's unsent claims (A's intents fail: lost)
+    and reports A's starts on the wire as unknown — but nothing is started twice."""
+    from aioresponses import aioresponses
+
+    fake = FakeSnov(latency=5.0, start_delay=1.0)
+    path = tmp_path / "j.db"
+
+    async def run() -> tuple[list[Any], list[Any]]:
+        loop = asyncio.get_running_loop()
+        base = time.time() - loop.time()
+        with aioresponses() as m:
+            fake.install(m)
+            behind = LoopSQLite(path, clock=lambda: base - 100 + loop.time())
+            a = client(journal=behind, max_tasks_in_flight=1)
+            b = client(journal=LoopSQLite(path, clock=lambda: base + loop.time()))
+            async with a, b:
+                first = asyncio.ensure_future(a.verification.verify(emails(40)))
+                await asyncio.sleep(0.5)
+                second = await b.verification.verify(emails(40))
+                return await first, second
+
+    first, second = run_virtual(run)
+    assert max(fake.charged.values()) == 1
+    for r in [*first, *second]:
+        assert r.ok or isinstance(r.error, (JournalError, OutcomeUnknownError)), r.error
+    assert all(r.ok or isinstance(r.error, OutcomeUnknownError) for r in second)
