@@ -13,6 +13,14 @@ client's event loop), with the rate scaled up so that a run takes seconds, and r
 
 Targets (issue #4): throughput-bound req/min <= 1.02, wall/bound <= 1.05, zero 429s;
 latency-bound req/min <= 1.3, wall/bound <= 1.15.
+
+``--grid`` (issue #15) measures every cell of batches {10, 30, 60, 100} x task latency
+{0.5, 1, 2, 4, 8} s (each +-30 %) at 1,200 requests/minute — the real 60/min scaled 20x,
+with the SDK's absolute time constants scaled by the same factor (first latency guess 3 s ->
+0.15 s, task deadline 600 s -> 30 s). Bound per cell: max((2b + 1) / rate, b / rate + slowest
+task). Targets: requests <= 1.03x the minimum where throughput-bound and <= 1.3x where
+latency-bound; wall <= 1.05x the bound; zero 429s. It prints the table, writes it as JSON, and
+draws a heatmap (``pip install -e '.[bench]'`` for matplotlib).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -141,8 +150,10 @@ async def baseline_tight_gather(base: str, items: list[str], rpm: float) -> None
         await asyncio.gather(*(one(items[i : i + 10]) for i in range(0, len(items), 10)))
 
 
-async def snov_async_run(base: str, items: list[str], rpm: float) -> None:
-    async with SnovClient("id", "secret", base_url=base, requests_per_minute=rpm) as snov:
+async def snov_async_run(base: str, items: list[str], rpm: float, **settings: Any) -> None:
+    async with SnovClient(
+        "id", "secret", base_url=base, requests_per_minute=rpm, **settings
+    ) as snov:
         results = await snov.verification.verify(items)
     assert len(results) == len(items) and all(r.ok for r in results), "lost items"
 
@@ -269,6 +280,113 @@ async def latency_bound(batches: int, rpm: float, latency: float, baselines: boo
     return out
 
 
+GRID_BATCHES = (10, 30, 60, 100)
+GRID_LATENCIES = (0.5, 1.0, 2.0, 4.0, 8.0)
+#: The scale of the grid: 1,200 requests/minute is the real 60/min sped up 20 times.
+SCALE = 20.0
+
+
+async def grid_cell(batches: int, latency: float, rpm: float) -> Result:
+    """One cell: ``batches`` batches of 10 emails, tasks of ``latency`` +-30 %."""
+    rate = rpm / 60.0
+    low, high = latency * 0.7, latency * 1.3
+    minimum = 2 * batches + 1
+    throughput = minimum / rate
+    bound = max(throughput, batches / rate + high)
+    server = [
+        "--rate", str(int(rate)), "--window", "1",
+        "--latency", f"{low}:{high}", "--seed", str(batches * 100 + int(latency * 10)),
+    ]  # fmt: skip
+    items = emails(batches * 10)
+    settings = {"initial_task_latency": 3.0 / SCALE, "task_timeout": 600.0 / SCALE}
+    row = await measure(
+        "snov_async",
+        server,
+        lambda b: snov_async_run(b, items, rpm, **settings),
+        minimum,
+        bound,
+    )
+    limited = "throughput" if throughput >= batches / rate + high else "latency"
+    target = 1.03 if limited == "throughput" else 1.3
+    row.update(
+        batches=batches,
+        latency=latency,
+        bound_by=limited,
+        req_target=target,
+        ok=row["req_ratio"] <= target and row["wall_ratio"] <= 1.05 and row["429s"] == 0,
+    )
+    return row
+
+
+async def grid(rpm: float) -> list[Result]:
+    rows = []
+    for batches in GRID_BATCHES:
+        for latency in GRID_LATENCIES:
+            row = await grid_cell(batches, latency, rpm)
+            rows.append(row)
+            print(
+                f"b={batches:3} L={latency:>3g}s {row['bound_by']:>10}: req/min "
+                f"{row['req_ratio']:.3f} (<= {row['req_target']}), wall/bound "
+                f"{row['wall_ratio']:.3f}, 429s {row['429s']}  {'ok' if row['ok'] else 'MISS'}",
+                flush=True,
+            )
+    return rows
+
+
+def save(rows: list[Result], out: str | None, picture: str | None) -> None:
+    if out:
+        Path(out).write_text(json.dumps({"rpm": 1200.0, "cells": rows}, indent=2) + "\n")
+    if picture:
+        heatmap(rows, picture)
+
+
+def grid_table(rows: list[Result]) -> str:
+    """The grid as a Markdown table: req/min / wall/bound per cell."""
+    head = "| batches \\ latency | " + " | ".join(f"{v:g} s" for v in GRID_LATENCIES) + " |"
+    lines = [head, "|---" * (len(GRID_LATENCIES) + 1) + "|"]
+    for batches in GRID_BATCHES:
+        cells = [r for r in rows if r["batches"] == batches]
+        shown = [
+            f"{r['req_ratio']:.2f} / {r['wall_ratio']:.2f}" + ("" if r["ok"] else " ✗")
+            for r in sorted(cells, key=lambda r: r["latency"])
+        ]
+        lines.append(f"| {batches} | " + " | ".join(shown) + " |")
+    return "\n".join(lines)
+
+
+def heatmap(rows: list[Result], path: str) -> None:
+    """Two heatmaps (requests / minimum, wall / bound) over the grid, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, key, title, limit in (
+        (axes[0], "req_ratio", "requests / minimum", 1.3),
+        (axes[1], "wall_ratio", "wall / bound", 1.05),
+    ):
+        grid_values = [
+            [next(r[key] for r in rows if r["batches"] == b and r["latency"] == v)
+             for v in GRID_LATENCIES]
+            for b in GRID_BATCHES
+        ]  # fmt: skip
+        image = ax.imshow(grid_values, cmap="RdYlGn_r", vmin=1.0, vmax=limit * 1.1)
+        ax.set_xticks(range(len(GRID_LATENCIES)), [f"{v:g} s" for v in GRID_LATENCIES])
+        ax.set_yticks(range(len(GRID_BATCHES)), [str(b) for b in GRID_BATCHES])
+        ax.set_xlabel("task latency (±30 %)")
+        ax.set_ylabel("batches of 10")
+        ax.set_title(title)
+        for i, line in enumerate(grid_values):
+            for j, value in enumerate(line):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=9)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.suptitle("snov_async at 1,200 req/min (60/min scaled 20x)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def table(title: str, rows: list[Result]) -> str:
     head = (
         f"{'client':44} {'requests':>8} {'min':>5} {'req/min':>8} {'wall s':>8}"
@@ -290,7 +408,18 @@ async def main() -> None:
     p.add_argument("--rpm", type=float, default=600.0, help="scaled rate (requests/minute)")
     p.add_argument("--emails", type=int, default=500, help="throughput-bound input size")
     p.add_argument("--latencies", default="1,2,4", help="latency-bound task latencies (s)")
+    p.add_argument("--grid", action="store_true", help="measure the batches x latency grid")
+    p.add_argument("--grid-json", default="benchmarks/grid.json", help="where --grid writes")
+    p.add_argument("--grid-png", default="docs/img/grid.png", help="the --grid heatmap")
     args = p.parse_args()
+    if args.grid:
+        rows = await grid(1200.0)
+        save(rows, args.grid_json, args.grid_png)
+        print()
+        print(grid_table(rows))
+        missed = [r for r in rows if not r["ok"]]
+        print(f"\n{len(rows) - len(missed)} of {len(rows)} cells meet the targets")
+        return
     baselines = not args.no_baselines
     report: dict[str, list[Result]] = {}
     report["throughput_bound"] = await throughput_bound(args.emails, args.rpm, baselines)

@@ -24,7 +24,6 @@ from ._constants import (
     DEFAULT_CLOSE_GRACE,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PACING_MARGIN,
     DEFAULT_PUSH_TIMEOUT,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -109,9 +108,14 @@ def _check_settings(
     _validate.integer(burst, "burst", 1, MAX_BURST, error=ConfigurationError)
     _validate.number(pacing_margin, "pacing_margin", low=0, high=0.99)
     _validate.number(token_refresh_margin, "token_refresh_margin", low=0, high=MAX_TIMEOUT)
-    _validate.integer(
-        max_tasks_in_flight, "max_tasks_in_flight", 1, MAX_TASKS_IN_FLIGHT, error=ConfigurationError
-    )
+    if max_tasks_in_flight is not None:
+        _validate.integer(
+            max_tasks_in_flight,
+            "max_tasks_in_flight",
+            1,
+            MAX_TASKS_IN_FLIGHT,
+            error=ConfigurationError,
+        )
     _validate.number(task_timeout, "task_timeout", above=0, high=MAX_TASK_SECONDS)
     _validate.number(initial_task_latency, "initial_task_latency", above=0, high=MAX_TASK_SECONDS)
     _validate.number(push_timeout, "push_timeout", above=0, high=MAX_TASK_SECONDS)
@@ -173,7 +177,9 @@ class SnovClient:
         pacing_margin: extra spacing, as a fraction of the interval, against network jitter.
         retry: the `RetryPolicy` (attempts, back-off).
         token_refresh_margin: refresh the token this many seconds before it expires.
-        max_tasks_in_flight: tasks started and not yet collected, at most (task runner).
+        max_tasks_in_flight: a fixed bound on tasks started and not yet collected (task
+            runner). By default (``None``) the runner keeps in flight what the rate keeps busy
+            for the learned task latency (Little's law, with headroom), at most 2,000 tasks.
         task_timeout: seconds after which a task still in progress is given up
             (`TaskTimeoutError` on its inputs only).
         initial_task_latency: first guess of how long a task takes, before any was seen.
@@ -238,7 +244,7 @@ class SnovClient:
         pacing_margin: float = DEFAULT_PACING_MARGIN,
         retry: RetryPolicy | None = None,
         token_refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
-        max_tasks_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
+        max_tasks_in_flight: int | None = None,
         task_timeout: float = DEFAULT_TASK_TIMEOUT,
         initial_task_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
         webhook: WebhookReceiver | None = None,

@@ -38,8 +38,10 @@ MAX_BATCH = 10
 
 # Task runner -------------------------------------------------------------------------------
 
-#: Tasks started and not yet collected, at most, per client.
-DEFAULT_MAX_TASKS_IN_FLIGHT = 32
+#: Tasks started and not yet collected, at most, per client, when ``max_tasks_in_flight`` is
+#: not set: below it the runner keeps in flight what the rate keeps busy for the learned task
+#: latency (Little's law). 2,000 tasks hold at most 20,000 inputs.
+DEFAULT_MAX_TASKS_IN_FLIGHT = 2000
 #: A task still in progress this many seconds after its start is given up.
 DEFAULT_TASK_TIMEOUT = 600.0
 #: First guess of a task's latency, in seconds, before the runner has seen any.

@@ -1,52 +1,13 @@
-"""LatencyEstimator and the specs' matching of answers to inputs (pure, no I/O)."""
+"""The specs' matching of answers to inputs (pure, no I/O)."""
 
 from __future__ import annotations
 
 import pytest
 
 from snov_async import ResponseFormatError
-from snov_async._runner import LatencyEstimator
 from snov_async.resources.email_finder import CompanyDomainSpec, FindEmailsSpec
 from snov_async.resources.enrichment import LinkedInProfilesSpec
 from snov_async.resources.verification import VerifySpec
-
-
-def test_estimator_starts_from_the_initial_guess_and_learns_upwards() -> None:
-    est = LatencyEstimator(2.0)
-    assert est.expected() == 2.0 and not est.confident
-    est.in_progress(2.0)  # still running at 2 s: it takes longer
-    assert est.expected() == pytest.approx(2.6)
-    est.completed(6.0, due_age=6.0, last_in_progress=4.0)
-    assert est.confident
-    # Done somewhere in (4, 6]: lean late, three quarters of the way -> 5.5; the 0.9
-    # quantile of (2.6, 5.5) is 5.5.
-    assert est.expected() == pytest.approx(5.5)
-
-
-def test_estimator_probes_downwards_when_tasks_are_always_done_at_first_poll() -> None:
-    est = LatencyEstimator(10.0)
-    seen = []
-    for _ in range(20):
-        due = est.expected()
-        seen.append(due)
-        est.completed(due, due_age=due, last_in_progress=None)
-    assert seen == sorted(seen, reverse=True)
-    # Deliberately slow (a high quantile of the history): it never undershoots in one step.
-    assert 10.0 * 0.5 < est.expected() < 10.0 * 0.85
-
-
-def test_estimator_ignores_how_late_a_poll_was_sent() -> None:
-    est = LatencyEstimator(1.0)
-    # Polled 50 s late because the budget was busy: says nothing about the latency.
-    est.completed(51.0, due_age=1.0, last_in_progress=None)
-    assert est.expected() == pytest.approx(0.9)
-
-
-def test_estimator_uses_a_quantile_not_the_mean() -> None:
-    est = LatencyEstimator(1.0)
-    for value in (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 100):
-        est.completed(value / 0.9, due_age=value / 0.9, last_in_progress=None)
-    assert est.expected() == pytest.approx(1.0)
 
 
 def test_verification_answers_are_matched_by_email_whatever_their_order() -> None:

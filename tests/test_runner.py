@@ -300,6 +300,7 @@ async def test_a_slow_consumer_slows_the_reading_down(pair: tuple[Sandbox, SnovC
             pulled += 1
             yield f"reader{i}@example.org"
 
+    snov.runner.max_in_flight = 8  # a fixed bound, so that the reading bound below is known
     stream = snov.verification.verify_iter(endless())
     first = await anext(stream)
     assert first.ok

@@ -36,7 +36,10 @@ class JobHost(Protocol):
     """What a job needs from the scheduler that runs it."""
 
     def poke(self) -> None:
-        """Something changed (a batch is ready, an input was answered): look again."""
+        """Something changed (an input was answered, a task may be due): look again."""
+
+    def ready(self, job: Job[Any, Any]) -> None:
+        """``job`` has a batch ready to start."""
 
     def resume(self, job: Job[Any, Any], key: Hashable, item: Any, task_hash: str) -> None:
         """Poll ``task_hash``, started by an earlier run, for ``key``."""
@@ -101,6 +104,10 @@ class Job(Generic[I, R]):
         self.watcher: asyncio.Task[None] | None = None
         #: New inputs read but not yet admitted by the ledger.
         self._unadmitted: list[Hashable] = []
+        #: Its tasks being polled (kept by the scheduler's task board).
+        self.live_tasks: set[Any] = set()
+        #: Whether it waits in the scheduler's queue of jobs with a batch ready.
+        self.queued = False
 
     def __repr__(self) -> str:
         return (
@@ -151,6 +158,8 @@ class Job(Generic[I, R]):
                     self.ready.append(batch)
             self.open_batches.clear()
             self.exhausted = True
+            if self.ready:
+                self.host.ready(self)
             self.host.poke()
             self._report()
             self.output_ready.set()
@@ -266,7 +275,7 @@ class Job(Generic[I, R]):
             # Full, or no more input will come to fill it (a held input placed late).
             self.open_batches.remove(batch)
             self.ready.append(batch)
-            self.host.poke()
+            self.host.ready(self)
 
     def take_batch(self) -> list[Hashable] | None:
         if not self.ready:

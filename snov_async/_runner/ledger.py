@@ -100,6 +100,10 @@ class Ledger:
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
         """The start answered with ``task_hash``."""
 
+    def release(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
+        """These claimed inputs will not be started by this job after all (it was halted):
+        free them for other workers (in the background)."""
+
     async def forget(self, operation: str, keys: Sequence[Hashable]) -> None:
         """Nothing was started for these inputs after all (refused, not charged)."""
 
@@ -251,6 +255,15 @@ class JournalLedger(Ledger):
     def unanswered(self, operation: str, keys: Sequence[Hashable]) -> None:
         assert self.journal is not None
         self._write(self.journal.forget(self._op(operation), [encode_key(k) for k in keys]))
+
+    def release(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
+        assert self.journal is not None
+        if owner is not None:
+            self._write(
+                self.journal.release(
+                    self._op(operation), [encode_key(k) for k in keys], owner=owner
+                )
+            )
 
     def _write(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

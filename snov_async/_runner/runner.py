@@ -47,7 +47,11 @@ class TaskRunner:
 
     Args:
         http: the client's HTTP core (its pacer is the runner's rate budget).
-        max_in_flight: tasks started and not yet collected, at most.
+        max_in_flight: tasks started and not yet collected, at most; ``None`` (the default)
+            follows Little's law — the start rate times the learned latency, with headroom
+            — up to ``memory_cap``.
+        memory_cap: tasks in flight at most when ``max_in_flight`` is ``None`` (each holds
+            its batch's inputs in memory).
         task_timeout: seconds after its start at which a task is given up.
         initial_latency: the first guess of a task's latency, in seconds, before any is seen.
         webhook: a `WebhookReceiver`; batch starts then carry its URL as ``webhook_url`` and
@@ -71,7 +75,8 @@ class TaskRunner:
         self,
         http: HTTPCore,
         *,
-        max_in_flight: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
+        max_in_flight: int | None = None,
+        memory_cap: int = DEFAULT_MAX_TASKS_IN_FLIGHT,
         task_timeout: float = DEFAULT_TASK_TIMEOUT,
         initial_latency: float = DEFAULT_INITIAL_TASK_LATENCY,
         webhook: WebhookReceiver | None = None,
@@ -102,6 +107,7 @@ class TaskRunner:
             http,
             self.policy,
             max_in_flight=max_in_flight,
+            memory_cap=memory_cap,
             task_timeout=task_timeout,
             breaker=StartBreaker(breaker_threshold, breaker_cool_down),
             webhook=webhook,
@@ -149,11 +155,12 @@ class TaskRunner:
         return self.scheduler.idle
 
     @property
-    def max_in_flight(self) -> int:
+    def max_in_flight(self) -> int | None:
+        """The fixed bound on tasks in flight, or ``None`` to follow Little's law."""
         return self.scheduler.max_in_flight
 
     @max_in_flight.setter
-    def max_in_flight(self, value: int) -> None:
+    def max_in_flight(self, value: int | None) -> None:
         self.scheduler.max_in_flight = value
 
     @property

@@ -29,6 +29,7 @@ off as unknown outcomes.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -52,7 +53,7 @@ from ..errors import (
 from ..webhooks.events import TaskResult, WebhookEvent
 from .gate import StartBreaker
 from .job import Job
-from .policy import PollPolicy
+from .policy import PollPolicy, in_flight_target
 from .spec import TaskRef
 from .task import RemoteTask, TaskBoard
 
@@ -68,6 +69,8 @@ I = TypeVar("I")  # noqa: E741 - a prepared input
 R = TypeVar("R")  # a result per input
 
 _TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
+#: Decisions the scheduler takes in a row before it lets the rest of the loop run.
+YIELD_EVERY = 32
 #: Starts in a row refused for authentication (after a fresh token) that stop all starts.
 AUTH_FAILURES_TO_STOP = 2
 BALANCE_PATH = "/v1/get-balance"
@@ -81,7 +84,8 @@ class Scheduler:
         http: HTTPCore,
         policy: PollPolicy,
         *,
-        max_in_flight: int,
+        max_in_flight: int | None,
+        memory_cap: int,
         task_timeout: float,
         breaker: StartBreaker,
         webhook: WebhookReceiver | None,
@@ -90,7 +94,9 @@ class Scheduler:
         self._http = http
         self.policy = policy
         self.breaker = breaker
+        #: A fixed bound on tasks in flight; ``None``: follow Little's law up to ``memory_cap``.
         self.max_in_flight = max_in_flight
+        self.memory_cap = memory_cap
         self.task_timeout = task_timeout
         self.webhook = webhook
         self.push_timeout = push_timeout
@@ -106,7 +112,10 @@ class Scheduler:
         self._starts: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
-        self._turn = 0
+        #: Jobs with a batch ready to start, in turn.
+        self._ready_jobs: collections.deque[Job[Any, Any]] = collections.deque()
+        #: Whether batches wait for slots (polls then go late, to waste none).
+        self.blocked = False
         #: Whether a start got an answer with the current credentials: until one has, at most
         #: one start is on the wire (a wave of starts on revoked credentials helps nobody).
         self._proven = False
@@ -130,6 +139,12 @@ class Scheduler:
     def poke(self) -> None:
         if self._wake is not None:
             self._wake.set()
+
+    def ready(self, job: Job[Any, Any]) -> None:
+        if not job.queued and not job.abandoned:
+            job.queued = True
+            self._ready_jobs.append(job)
+        self.poke()
 
     @property
     def requests_sent(self) -> int:
@@ -186,7 +201,7 @@ class Scheduler:
         job.ledger.end(job)
         if job in self.jobs:
             self.jobs.remove(job)
-        for task in [t for t in self.tasks if t.job is job]:
+        for task in list(job.live_tasks):
             self.tasks.remove(task)
             self.unfinished.append(TaskRef(job.spec.name, task.task_hash, tuple(task.items)))
         self.poke()
@@ -195,6 +210,8 @@ class Scheduler:
         """Every current job starts nothing more; their unstarted inputs get ``error``."""
         for job in self.jobs:
             job.halt(error)
+            if job.ready:
+                self._refuse(job)
         self.poke()
 
     # Scheduling --------------------------------------------------------------------------
@@ -202,17 +219,49 @@ class Scheduler:
     def _interval(self) -> float:
         return float(getattr(self._http.pacer, "interval", 0.0))
 
-    def _refuse_halted(self) -> None:
-        for job in self.jobs:
-            if job.halted is not None:
-                while (batch := job.take_batch()) is not None:
-                    self._fail(job, batch, job.halted, None)
+    def _refuse(self, job: Job[Any, Any]) -> None:
+        """A halted job's ready batches are answered with its error, unsent."""
+        assert job.halted is not None
+        while (batch := job.take_batch()) is not None:
+            job.ledger.release(job.owner, job.spec.name, batch)
+            self._fail(job, batch, job.halted, None)
+
+    def _next_ready_job(self) -> Job[Any, Any] | None:
+        """The job whose turn it is to start a batch (round robin, paused jobs skipped);
+        halted jobs' batches are refused on the way."""
+        queue = self._ready_jobs
+        for _ in range(len(queue)):
+            job = queue[0]
+            if job.halted is not None and job.ready:
+                self._refuse(job)
+            if not job.ready or job.abandoned:
+                queue.popleft()
+                job.queued = False
+            elif job.paused:
+                queue.rotate(-1)
+            else:
+                return job
+        return None
+
+    def in_flight_cap(self, now: float) -> int:
+        """How many tasks may be in flight now: the fixed bound if one was set, else what
+        the rate keeps busy for the slowest operation's latency (Little's law), at most
+        ``memory_cap``."""
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        latency = max((est.late() for est in self.policy.estimators()), default=0.0)
+        if self.tasks and not all(est.confident for est in self.policy.estimators()):
+            latency = max(latency, now - self.tasks.busy_since)  # nothing known: at least
+        interval = self._interval()
+        rate = 1.0 / interval if interval > 0 else math.inf
+        return min(self.memory_cap, in_flight_target(rate, latency))
 
     def _pick(self, now: float) -> tuple[tuple[str, Any] | None, float | None]:
         """The most useful request to send now, or when to look again."""
-        self._refuse_halted()
-        capacity = len(self.tasks) + self._starting < self.max_in_flight
-        waiting = any(job.ready and not job.paused for job in self.jobs)
+        capacity = len(self.tasks) + self._starting < self.in_flight_cap(now)
+        ready = self._next_ready_job()
+        waiting = ready is not None
+        self.blocked = waiting and not capacity
         wake: float | None = None
         # While a token is fetched, or a call replays after a 401, the credentials are being
         # put to the test: start no paid work on them until that is settled.
@@ -221,17 +270,12 @@ class Scheduler:
             pass  # the first start is on the wire: its answer pokes the scheduler
         elif capacity and waiting and unsettled:
             wake = now + max(self._interval(), 0.01)
-        elif capacity and waiting:
+        elif capacity and ready is not None:
             if self.breaker.allows(now):
-                n = len(self.jobs)
-                for offset in range(n):
-                    job = self.jobs[(self._turn + offset) % n]
-                    if job.ready and not job.paused:
-                        self._turn = (self._turn + offset + 1) % n
-                        return ("start", job), None
-            else:
-                wake = self.breaker.resumes_at()
-        best, due = self.tasks.due(now, blocked=waiting and not capacity)
+                self._ready_jobs.rotate(-1)  # the next start goes to the next job
+                return ("start", ready), None
+            wake = self.breaker.resumes_at()
+        best, due = self.tasks.due(now, blocked=self.blocked)
         if best is not None:
             return ("poll", best), None
         if wake is None or (due is not None and due < wake):
@@ -241,8 +285,12 @@ class Scheduler:
     async def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         assert self._wake is not None
+        steps = 0
         try:
             while self.jobs or self._requests:
+                steps += 1
+                if steps % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # an unpaced client must not starve the loop
                 try:
                     await self._step(loop)
                 except asyncio.CancelledError:
@@ -281,8 +329,19 @@ class Scheduler:
                 self._starting += 1  # counted from now: the next decision must see it
                 self._spawn(self._start(target, batch, slot), start=True)
         else:
-            target.polling = True
+            self._first_poll_due(target)
+            self.tasks.take(target)
             self._spawn(self._poll(target, slot))
+
+    def _first_poll_due(self, task: RemoteTask) -> None:
+        """Remember the age a first poll at the learned latency was due at (what the
+        estimator learns from it; late or busy-mode polls teach nothing)."""
+        task.first_due = None
+        if task.polls or task.next_poll is not None or task.push_until is not None:
+            return
+        if self.blocked or not self.policy.estimator(task.operation).confident:
+            return
+        task.first_due = self.policy.first_due(task) - task.started
 
     def _spawn(self, coro: Any, *, start: bool = False) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
@@ -353,9 +412,10 @@ class Scheduler:
         if job.abandoned:
             self.unfinished.append(TaskRef(op, task_hash, tuple(items)))
             return
-        self.tasks.add(task)
         if push and self.webhook is not None:
             task.push_until = now + self.push_timeout
+        self.tasks.add(task)
+        if push and self.webhook is not None:
             early = self.webhook.pushed(task_hash)  # it may have arrived before the answer
             if early is not None:
                 self._take_push(task, early)
@@ -436,6 +496,8 @@ class Scheduler:
         finally:
             job.paused = False
             job.credits_rechecked = True
+            if job.ready:
+                self.ready(job)
         if math.isfinite(balance) and balance > 0:
             logger.info("the balance shows %g credits: going on with %s", balance, job.spec.name)
         else:
@@ -453,11 +515,13 @@ class Scheduler:
             if task in self.tasks:
                 err = SnovError(f"internal error while polling: {exc!r}")
                 self._finish(task, None, err)
+        else:
+            self.tasks.file(task)  # still in flight: back on the board at its next due
 
     async def _poll_task(self, task: RemoteTask, slot: Slot) -> None:
         spec = task.job.spec
         loop = asyncio.get_running_loop()
-        due_age = self.policy.due_age(task, loop.time())
+        due_age = self.policy.due_age(task, loop.time(), blocked=self.blocked)
         task.polls += 1
         try:
             payload = await self._send(spec.result_call(task.task_hash), slot)
@@ -513,7 +577,9 @@ class Scheduler:
             self._finish(task, None, out_of_credits)
             self._out_of_credits(task.job, out_of_credits)
         else:
-            self.policy.in_progress(task, age)
+            self.policy.in_progress(
+                task, age, blocked=self.blocked, peers=self.tasks.count(task.operation)
+            )
             if now >= task.deadline:
                 self._time_out(task, now)
 
@@ -551,6 +617,7 @@ class Scheduler:
         self._outcome(task, event.payload, status, age, due_age=age)
         if task in self.tasks:
             task.push_until = None
+            self.tasks.file(task)
         self.poke()
 
     # Outcomes ----------------------------------------------------------------------------
@@ -616,7 +683,6 @@ class Scheduler:
     def _fail_all(self, error: SnovError) -> None:
         """Answer everything waiting on this scheduler with ``error``."""
         self.halt_all(error)
-        self._refuse_halted()
         for task in self.tasks:
             if not task.polling:
                 self._give_up(task, error)

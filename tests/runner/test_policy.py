@@ -1,10 +1,22 @@
-"""PollPolicy on plain numbers: when a task is due, and what each answer teaches."""
+"""PollPolicy and LatencyEstimator on plain numbers: when a task is due, what each answer
+teaches, and how many tasks to keep in flight."""
 
 from __future__ import annotations
 
-import attrs
+import math
+import random
 
-from snov_async._runner.policy import PollPolicy
+import attrs
+import pytest
+
+from snov_async._runner.policy import (
+    BUSY_GAP,
+    IDLE_GAP,
+    LATE_FACTOR,
+    LatencyEstimator,
+    PollPolicy,
+    in_flight_target,
+)
 
 
 @attrs.define
@@ -18,47 +30,133 @@ class FakeTask:
     polls: int = 0
     push_until: float | None = None
     resumed: bool = False
+    first_due: float | None = None
 
 
 def policy(interval: float = 1.0, initial: float = 3.0) -> PollPolicy:
     return PollPolicy(initial, lambda: interval)
 
 
+# The estimator ------------------------------------------------------------------------------
+
+
+def test_before_a_completion_only_lower_bounds_are_known() -> None:
+    est = LatencyEstimator(2.0)
+    assert est.expected() == 2.0 and not est.confident
+    est.in_progress(4.0)  # still running at 4 s: it takes longer
+    assert est.expected() == pytest.approx(5.2)
+    est.completed(8.0, last_in_progress=4.0)
+    assert est.confident
+    # Done somewhere in (4, 8]: lean late, three quarters of the way.
+    assert est.expected() == pytest.approx(7.0)
+    assert est.late() == pytest.approx(7.0 * LATE_FACTOR)
+
+
+@pytest.mark.parametrize("latency", [(0.7, 1.3), (5.0, 15.0), (40.0, 41.0)])
+def test_the_estimate_settles_near_the_085_quantile_of_the_latency(
+    latency: tuple[float, float],
+) -> None:
+    rng = random.Random(4)
+    low, high = latency
+    est = LatencyEstimator(0.1)
+    est.completed(high * 3, last_in_progress=None)  # a first, rough completion, far off
+    seen = []
+    for _ in range(100):  # waves of 10 tasks, each first polled at the estimate
+        at = est.expected()
+        for _ in range(10):
+            true = rng.uniform(low, high)
+            if true <= at:
+                est.completed(at, last_in_progress=None, on_time_first=True)
+            else:  # looked at again soon after (the idle gap): a tight interval
+                gap = 0.05 * at
+                seen_done = at + gap * math.ceil((true - at) / gap)
+                est.completed(seen_done, last_in_progress=seen_done - gap)
+        seen.append(est.expected())
+    settled = sorted(seen[-50:])[25]
+    assert settled == pytest.approx(low + 0.85 * (high - low), rel=0.08)
+
+
+def test_late_first_polls_teach_nothing() -> None:
+    est = LatencyEstimator(1.0)
+    est.completed(2.0, last_in_progress=None)
+    before = est.expected()
+    est.completed(50.0, last_in_progress=None)  # polled late: not an on-time first poll
+    est.in_progress(3.0)
+    assert est.expected() == before
+
+
+def test_a_wave_of_answers_moves_the_estimate_once() -> None:
+    est = LatencyEstimator(1.0)
+    est.completed(4.0, last_in_progress=2.0)  # learned 3.5
+    for _ in range(20):  # 20 tasks polled together at 3.5, all still running, done at 4
+        est.completed(4.0, last_in_progress=3.5)
+    assert est.expected() == pytest.approx(3.875)  # not 3.5 * 1.2 ** 20
+
+
+# When a task is due --------------------------------------------------------------------------
+
+
 def test_until_a_completion_only_the_oldest_probes_on_a_doubling_schedule() -> None:
     p = policy()
     oldest, other = FakeTask(), FakeTask(started=101.0)
-    assert p.due(oldest, probe=True) == 100.0 + 1.5  # half the initial guess
-    assert p.due(oldest, probe=True, blocked=True) == 100.0 + 2.0  # two intervals
+    assert p.first_due(oldest, probe=True) == 100.0 + 1.5  # half the initial guess
+    assert p.first_due(oldest, probe=True, blocked=True) == 100.0 + 2.0  # two intervals
+    oldest.polls = 1
     p.in_progress(oldest, 1.5)
-    oldest.last_poll_age = 1.5
-    assert p.due(oldest, probe=True) == 100.0 + 3.0  # doubled
+    assert oldest.next_poll == 100.0 + 3.0  # doubled
     # The others wait for the probe: at least the initial guess, and twice what it learned.
-    assert p.due(other, probe=False) >= 101.0 + 3.0
+    assert p.first_due(other) >= 101.0 + 3.0
 
 
-def test_after_a_completion_every_task_is_due_at_the_learned_latency() -> None:
+def test_after_a_completion_tasks_are_due_at_the_learned_latency_late_when_busy() -> None:
     p = policy()
-    t = FakeTask()
-    p.completed(t, age=2.0, due_age=2.0)
+    p.estimator("op").completed(2.0, last_in_progress=None)
     learned = p.estimator("op").expected()
-    assert learned == 2.0 * 0.9
+    assert learned == pytest.approx(1.8)
     fresh = FakeTask(started=200.0)
-    assert p.due(fresh) == 200.0 + learned
+    assert p.first_due(fresh) == pytest.approx(200.0 + learned)
+    assert p.first_due(fresh, blocked=True) == pytest.approx(200.0 + learned * LATE_FACTOR)
 
 
-def test_in_progress_pushes_the_next_poll_later_and_never_past_the_deadline() -> None:
-    p = policy(interval=1.0)
-    t = FakeTask(deadline=105.0)
-    p.completed(FakeTask(), age=2.0, due_age=2.0)
-    p.in_progress(t, age=2.0)
-    assert t.next_poll is not None and t.next_poll > 102.0
-    assert p.due(t) <= 105.0
+def test_a_running_task_is_looked_at_again_soon_when_idle_later_when_busy() -> None:
+    p = policy(interval=0.01)
+    p.estimator("op").completed(10.0, last_in_progress=None)
+    expected = p.estimator("op").expected()
+    # Second polls (a first one would also teach the estimator that tasks run longer).
+    idle = FakeTask(polls=2, last_in_progress=5.0)
+    busy = FakeTask(polls=2, last_in_progress=5.0)
+    p.in_progress(idle, 9.5)
+    p.in_progress(busy, 9.5, blocked=True)
+    assert idle.next_poll == pytest.approx(100.0 + 9.5 + IDLE_GAP * expected)
+    assert busy.next_poll == pytest.approx(100.0 + 9.5 + BUSY_GAP * expected)
+
+
+def test_an_on_time_first_poll_teaches_a_late_one_does_not() -> None:
+    p = policy(interval=0.01)
+    est = p.estimator("op")
+    est.completed(10.0, last_in_progress=None)
+    q = est.expected()
+    late = FakeTask(polls=1, first_due=q)
+    p.completed(late, age=q * 3, due_age=q)  # sent far past its due age
+    assert est.expected() == q
+    for _ in range(6):  # done each time it is first polled, on time: probe a little earlier
+        p.completed(FakeTask(polls=1, first_due=q), age=q, due_age=q)
+    assert est.expected() == pytest.approx(0.9 * q)
+
+
+def test_the_deadline_caps_every_due_time() -> None:
+    p = policy()
+    t = FakeTask(deadline=101.0)
+    assert p.first_due(t) == 101.0
+    t.next_poll = 500.0
+    assert p.due(t) == 101.0
 
 
 def test_a_resumed_task_is_polled_at_once_and_teaches_nothing() -> None:
     p = policy()
     t = FakeTask(resumed=True, next_poll=100.0)
     assert p.due(t) == 100.0
+    t.polls = 1
     p.completed(t, age=500.0, due_age=500.0)
     assert p.estimator("op").expected() == 3.0 and not p.estimator("op").confident
 
@@ -76,3 +174,13 @@ def test_failures_back_off_by_half_the_expected_latency_at_least_a_second() -> N
     t = FakeTask()
     p.after_failure(t, now=120.0)
     assert t.next_poll == 125.0
+
+
+# How many in flight ----------------------------------------------------------------------------
+
+
+def test_in_flight_follows_littles_law_with_headroom() -> None:
+    assert in_flight_target(1.0, 60.0) == 100  # 1 start/s x 60 s x 1.5, + 10
+    assert in_flight_target(20.0, 8.0) == 250
+    assert in_flight_target(1.0, 0.0) == 10
+    assert in_flight_target(float("inf"), 5.0) == 10  # no rate known: the floor
