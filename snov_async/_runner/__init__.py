@@ -13,8 +13,10 @@ How it spends the rate budget:
 * **Polls at the expected completion.** Each operation has a `LatencyEstimator` that learns,
   online, how long its tasks take (a quantile of what it saw, not a mean); a task is polled no
   earlier than that, and tasks still in progress push the estimate up for everyone.
-* **Bounded.** At most ``max_in_flight`` tasks are started and not yet collected; inputs are
-  read lazily, so an iterator of any length runs in bounded memory.
+* **Adaptive, bounded.** Tasks in flight follow Little's law (start rate times learned
+  latency, with headroom) up to a memory cap, or a fixed ``max_in_flight``; inputs are read
+  lazily and duplicates are remembered in a bounded window, so an iterator of any length runs
+  in bounded memory.
 * **Every input ends with a result or an error object.** Invalid inputs get a
   `ValidationError` without being sent; duplicates are sent once and fanned back; a failed
   batch marks only its items; ``not_enough_credits`` stops new starts; a start whose outcome is
@@ -30,7 +32,9 @@ The parts, each with one job:
 * `ledger` — `Ledger`: everything the runner tells the journal (a no-op without one);
 * `task` — `RemoteTask` and `TaskBoard`: the started tasks, and which one is due;
 * `gate` — `StartBreaker`: stop starting paid work while starts end with unknown outcomes;
-* `scheduler` — `Scheduler`: what each pacer slot is spent on, and what answers mean;
+* `scheduler` — `Scheduler`: what each pacer slot is spent on (jobs in turn, the in-flight
+  cap, closing); its two sides live in `starting` (a paid start and what a refusal means)
+  and `polling` (a poll or push, and answering every input once);
 * `runner` — `TaskRunner`: bulk calls in, typed results out; `collect` for known tasks.
 """
 
