@@ -22,6 +22,7 @@ from ._constants import (
     DEFAULT_CACHE_TTL,
     DEFAULT_CLAIM_LEASE,
     DEFAULT_CLOSE_GRACE,
+    DEFAULT_DEDUPE_WINDOW,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_PACING_MARGIN,
@@ -68,6 +69,7 @@ MAX_TIMEOUT = 24 * 3600.0
 MAX_REQUESTS_PER_MINUTE = 1_000_000.0
 MAX_BURST = 10_000
 MAX_TASKS_IN_FLIGHT = 100_000
+MAX_DEDUPE_WINDOW = 10_000_000
 MAX_TASK_SECONDS = 30 * 24 * 3600.0
 MAX_CACHE_TTL = 10 * 365 * 24 * 3600.0
 
@@ -88,6 +90,7 @@ def _check_settings(
     journal_lease: Any,
     breaker_threshold: Any,
     breaker_cool_down: Any,
+    dedupe_window: Any,
     resend_unknown: Any,
     session: Any,
     webhook: Any,
@@ -124,6 +127,9 @@ def _check_settings(
     _validate.number(journal_lease, "journal_lease", above=0, high=MAX_TIMEOUT)
     _validate.integer(breaker_threshold, "breaker_threshold", 0, 1000, error=ConfigurationError)
     _validate.number(breaker_cool_down, "breaker_cool_down", low=0, high=MAX_TIMEOUT)
+    _validate.integer(
+        dedupe_window, "dedupe_window", 0, MAX_DEDUPE_WINDOW, error=ConfigurationError
+    )
     if not isinstance(resend_unknown, bool):
         raise ConfigurationError("resend_unknown must be True or False", field="resend_unknown")
     if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -210,6 +216,11 @@ class SnovClient:
             heartbeat (renewed every third of it). Workers sharing a journal never start an
             input another live worker holds; a worker that dies frees its inputs this long
             after (its unanswered starts become unknown outcomes, its tasks resumable).
+        dedupe_window: within one bulk call, a duplicate input gets a copy of its first
+            answer (no new start) while it is among the latest this-many unique inputs
+            (10,000 by default; memory stays bounded for any input length). A duplicate
+            further apart is answered from the journal when there is one (no new charge),
+            else started again. 0 keeps no results: duplicates in flight still share one start.
 
     The environment: ``SNOV_CLIENT_ID``, ``SNOV_CLIENT_SECRET`` and ``SNOV_BASE_URL`` fill
     the arguments left out; ``SNOV_LOG=debug`` (or ``info``) logs to standard error; the
@@ -221,7 +232,7 @@ class SnovClient:
     ``burst`` 1-10,000, ``pacing_margin`` 0-0.99, ``timeout`` and ``token_refresh_margin`` up
     to 24 h, ``max_tasks_in_flight`` 1-100,000, ``task_timeout``, ``initial_task_latency`` and
     ``push_timeout`` > 0 (at most 30 days), ``cache_ttl`` 0 to 10 years, ``close_grace`` 0 to
-    24 h, ``journal_lease`` > 0 (at most 24 h).
+    24 h, ``journal_lease`` > 0 (at most 24 h), ``dedupe_window`` 0-10,000,000.
 
     Nothing binds to an event loop when the client is made, so it can be built at import time
     or in a FastAPI lifespan / aiohttp ``cleanup_ctx`` and used inside the running loop.
@@ -258,6 +269,7 @@ class SnovClient:
         breaker_threshold: int = DEFAULT_BREAKER_THRESHOLD,
         breaker_cool_down: float = DEFAULT_BREAKER_COOL_DOWN,
         scope: str | None = None,
+        dedupe_window: int = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         setup_logging()
         client_id = client_id if client_id is not None else os.environ.get(ENV_CLIENT_ID)
@@ -296,6 +308,7 @@ class SnovClient:
             journal_lease=journal_lease,
             breaker_threshold=breaker_threshold,
             breaker_cool_down=breaker_cool_down,
+            dedupe_window=dedupe_window,
             resend_unknown=resend_unknown,
             session=session,
             webhook=webhook,
@@ -384,6 +397,7 @@ class SnovClient:
             claim_lease=journal_lease,
             breaker_threshold=breaker_threshold,
             breaker_cool_down=breaker_cool_down,
+            dedupe_window=dedupe_window,
         )
         #: The account: ``await snov.account.balance()``.
         self.account = AccountResource(self._http, self._runner)

@@ -42,6 +42,14 @@ MAX_BATCH = 10
 #: not set: below it the runner keeps in flight what the rate keeps busy for the learned task
 #: latency (Little's law). 2,000 tasks hold at most 20,000 inputs.
 DEFAULT_MAX_TASKS_IN_FLIGHT = 2000
+#: Within one bulk call, the results of the latest this-many unique inputs are kept so that a
+#: duplicate input gets a copy of its first answer without a new start. A duplicate further
+#: apart is answered from the journal when one is configured (no new charge); without a
+#: journal it is started again. Bounds the call's memory for any input length.
+DEFAULT_DEDUPE_WINDOW = 10_000
+#: An async input source that pauses this many seconds leaves no part-full batch waiting: it
+#: is started as it is (a trickling source is answered without waiting for ten inputs).
+BATCH_LINGER = 1.0
 #: A task still in progress this many seconds after its start is given up.
 DEFAULT_TASK_TIMEOUT = 600.0
 #: First guess of a task's latency, in seconds, before the runner has seen any.

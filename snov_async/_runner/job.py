@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from .._constants import HELD_POLL_INTERVAL
+from .._constants import BATCH_LINGER, DEFAULT_DEDUPE_WINDOW, HELD_POLL_INTERVAL
 from ..errors import SnovError, TaskTimeoutError, ValidationError
 from ..models.tasks import Progress
 from .ledger import Admission, Ledger, Verdict
@@ -68,15 +68,19 @@ class Job(Generic[I, R]):
         ledger: Ledger,
         spec: BatchSpec[I, R],
         progress: ProgressCallback | None,
+        *,
+        dedupe_window: int = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
         self.host = host
         self.ledger = ledger
         self.spec = spec
         self.progress = progress
         self.pending: dict[Hashable, _Pending[I]] = {}
-        # The result each answered key got: later duplicates get a copy re-indexed, so only
-        # the typed (slotted) result is kept, not the raw answer.
-        self.answered: dict[Hashable, R] = {}
+        # The result each recently answered key got (the latest `dedupe_window` keys): later
+        # duplicates get a copy re-indexed, so only the typed (slotted) result is kept, not
+        # the raw answer.
+        self.dedupe_window = dedupe_window
+        self.answered: collections.OrderedDict[Hashable, R] = collections.OrderedDict()
         self.open_batches: list[list[Hashable]] = []
         self.ready: collections.deque[list[Hashable]] = collections.deque()
         self.output: collections.deque[R] = collections.deque()
@@ -141,9 +145,7 @@ class Job(Generic[I, R]):
     async def feed(self, inputs: Iterable[Any] | AsyncIterable[Any]) -> None:
         try:
             if isinstance(inputs, AsyncIterable):
-                # Items may trickle in: admit each at once rather than wait for ten.
-                async for raw in inputs:
-                    await self._take(raw, batched=False)
+                await self._feed_async(inputs)
             else:
                 for n, raw in enumerate(inputs):
                     await self._take(raw, batched=self.ledger.batched)
@@ -153,16 +155,50 @@ class Job(Generic[I, R]):
         except Exception as exc:  # the caller's iterator failed: surface it
             self.feed_error = exc
         finally:
-            for batch in self.open_batches:
-                if batch:
-                    self.ready.append(batch)
-            self.open_batches.clear()
+            self._close_open_batches()
             self.exhausted = True
             if self.ready:
                 self.host.ready(self)
             self.host.poke()
             self._report()
             self.output_ready.set()
+
+    async def _feed_async(self, inputs: AsyncIterable[Any]) -> None:
+        """Items may trickle in: each is admitted at once rather than after ten, and a batch
+        left part-full for `BATCH_LINGER` seconds without a new item is started as it is
+        (a slow source never leaves its inputs waiting)."""
+        iterator = aiter(inputs)
+        while True:
+            if not self.open_batches:
+                try:
+                    raw = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+            else:
+                upcoming = asyncio.ensure_future(anext(iterator))
+                try:
+                    done, _ = await asyncio.wait({upcoming}, timeout=BATCH_LINGER)
+                    if not done:
+                        self._close_open_batches()
+                    raw = await upcoming
+                except StopAsyncIteration:
+                    return
+                finally:
+                    if not upcoming.done():
+                        upcoming.cancel()
+            await self._take(raw, batched=False)
+
+    def _close_open_batches(self) -> None:
+        """Part-full batches are ready as they are (no more input is coming soon)."""
+        closed = False
+        for batch in self.open_batches:
+            if batch:
+                self.ready.append(batch)
+                closed = True
+        self.open_batches.clear()
+        if closed and not self.exhausted:
+            self.host.ready(self)
+            self.host.poke()
 
     async def _take(self, raw: Any, *, batched: bool) -> None:
         index = self.read
@@ -175,6 +211,7 @@ class Job(Generic[I, R]):
         key = self.spec.key(item)
         if key in self.answered:
             first = self.answered[key]
+            self.answered.move_to_end(key)
             copy = attrs.evolve(first, index=index, input=raw)  # type: ignore[misc]
             self._push(copy, getattr(first, "error", None) is not None)
             return
@@ -299,8 +336,10 @@ class Job(Generic[I, R]):
 
     def _remember(self, key: Hashable, result: R) -> None:
         """Keep ``key``'s result so that a later duplicate gets a re-indexed copy."""
-        if attrs.has(type(result)):
+        if attrs.has(type(result)) and self.dedupe_window > 0:
             self.answered[key] = result
+            if len(self.answered) > self.dedupe_window:
+                self.answered.popitem(last=False)
 
     def _emit(
         self,

@@ -18,12 +18,13 @@ from .._constants import (
     DEFAULT_CACHE_TTL,
     DEFAULT_CLAIM_LEASE,
     DEFAULT_CLOSE_GRACE,
+    DEFAULT_DEDUPE_WINDOW,
     DEFAULT_INITIAL_TASK_LATENCY,
     DEFAULT_MAX_TASKS_IN_FLIGHT,
     DEFAULT_PUSH_TIMEOUT,
     DEFAULT_TASK_TIMEOUT,
 )
-from ..errors import OutcomeUnknownError, ValidationError
+from ..errors import ConfigurationError, OutcomeUnknownError, ValidationError
 from ..journal.base import Journal
 from .gate import StartBreaker
 from .job import OUTPUT_BACKLOG, Job
@@ -69,6 +70,10 @@ class TaskRunner:
         scope: the account's scope (client id + API), prefixed to the journal's operation
             names so that accounts sharing a journal never see each other's records.
         claim_lease: seconds a call's journal claims outlive its last heartbeat.
+        dedupe_window: within one call, the results of the latest this-many unique inputs
+            are kept for later duplicates (a copy, no new start); a duplicate further apart
+            is answered from the journal if there is one, else started again. Bounds a
+            call's memory for any input length; 0 keeps none.
     """
 
     def __init__(
@@ -89,7 +94,15 @@ class TaskRunner:
         breaker_cool_down: float = DEFAULT_BREAKER_COOL_DOWN,
         scope: str = "",
         claim_lease: float = DEFAULT_CLAIM_LEASE,
+        dedupe_window: int = DEFAULT_DEDUPE_WINDOW,
     ) -> None:
+        if (
+            isinstance(dedupe_window, bool)
+            or not isinstance(dedupe_window, int)
+            or (dedupe_window < 0)
+        ):
+            raise ConfigurationError(f"dedupe_window must be an int >= 0, got {dedupe_window!r}")
+        self.dedupe_window = dedupe_window
         self.ledger: Ledger = (
             Ledger()
             if journal is None
@@ -205,7 +218,10 @@ class TaskRunner:
         """Results as they complete (each carries its input's ``index``)."""
         _validate.bulk_inputs(inputs, "inputs")
         self.register(spec)
-        return self._stream(Job(self.scheduler, self.ledger, spec, progress), inputs)
+        return self._stream(
+            Job(self.scheduler, self.ledger, spec, progress, dedupe_window=self.dedupe_window),
+            inputs,
+        )
 
     async def _stream(
         self,
@@ -290,9 +306,17 @@ class TaskRunner:
                 raise ValidationError(
                     f"{spec.name} answers do not name their inputs: pass them", field="inputs"
                 )
-            job: Job[I, R] = Job(self.scheduler, self.ledger, spec, progress)
+            job: Job[I, R] = Job(
+                self.scheduler, self.ledger, spec, progress, dedupe_window=self.dedupe_window
+            )
             return await self._gather(spec, self._stream(job, [], discover=task_hash))
-        job = Job(self.scheduler, ResumeLedger(self.ledger, task_hash), spec, progress)
+        job = Job(
+            self.scheduler,
+            ResumeLedger(self.ledger, task_hash),
+            spec,
+            progress,
+            dedupe_window=self.dedupe_window,
+        )
         return await self._gather(spec, self._stream(job, inputs))
 
     async def collect(self, refs: TaskRef | Iterable[TaskRef] | None = None) -> list[Any]:

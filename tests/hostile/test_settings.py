@@ -23,7 +23,8 @@ CASES: list[tuple[str, Any]] = [
     *[("timeout.total", aiohttp.ClientTimeout(total=v)) for v in (NAN, INF, -1, 0)],
     ("timeout.sock_read", aiohttp.ClientTimeout(sock_read=NAN)),
     *[("token_refresh_margin", v) for v in [*NUMBERS, -1]],
-    *[("max_tasks_in_flight", v) for v in [*NUMBERS, 0, -3, 2.0, 100_001]],
+    # None is the default (adaptive); every other non-int is refused.
+    *[("max_tasks_in_flight", v) for v in [*NUMBERS, 0, -3, 2.0, 100_001] if v is not None],
     *[("task_timeout", v) for v in [*NUMBERS, 0, -1]],
     *[("initial_task_latency", v) for v in [*NUMBERS, 0, -1]],
     *[("push_timeout", v) for v in [*NUMBERS, 0, -5]],
@@ -32,6 +33,7 @@ CASES: list[tuple[str, Any]] = [
     *[("journal_lease", v) for v in [*NUMBERS, 0, -1, 86_401]],
     *[("breaker_threshold", v) for v in [*NUMBERS, -1, 1.5, 1001]],
     *[("breaker_cool_down", v) for v in [*NUMBERS, -1, 86_401]],
+    *[("dedupe_window", v) for v in [*NUMBERS, -1, 1.5, 10_000_001]],
     *[("resend_unknown", v) for v in (None, 1, "yes")],
     *[
         ("base_url", v)
@@ -129,6 +131,8 @@ def test_a_bad_setting_is_refused_at_construction(field: str, value: Any) -> Non
         ("journal_lease", 0.5),
         ("breaker_threshold", 0),
         ("breaker_cool_down", 0),
+        ("dedupe_window", 0),
+        ("dedupe_window", 1_000_000),
         ("base_url", "http://127.0.0.1:8080"),
         ("base_url", "https://api.snov.io/"),
         ("base_url", "http://[::1]:8080/prefix"),
