@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._constants import DEFAULT_CLAIM_LEASE
-from ..errors import OutcomeUnknownError
+from ..errors import OutcomeUnknownError, SnovError
 from ..journal.base import ClaimState, Journal, encode_key
 
 if TYPE_CHECKING:
@@ -272,8 +272,12 @@ class JournalLedger(Ledger):
 
     def _write_done(self, task: asyncio.Task[None]) -> None:
         self._writes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("journal write failed", exc_info=task.exception())
+        if task.cancelled() or (exc := task.exception()) is None:
+            return
+        if isinstance(exc, SnovError):  # a known condition (JournalError): its message says it
+            logger.error("journal write failed: %s", exc)
+        else:
+            logger.error("journal write failed", exc_info=exc)
 
     async def flush(self) -> None:
         """Wait for every journal write started so far (and any they start).

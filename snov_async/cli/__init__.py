@@ -5,7 +5,8 @@ Exit codes (also in ``--help``):
 * 0 — every row has an answer: ``found``, ``not_found`` or ``invalid`` (with ``--strict``,
   ``invalid`` rows count as failed);
 * 2 — bad usage, or an input or output problem (missing file, not UTF-8 without
-  ``--encoding``, no usable column, ``-o`` naming the input, a missing directory);
+  ``--encoding``, no usable column, ``-o`` naming the input, a missing directory, a
+  ``--journal`` file that is not a usable journal);
 * 3 — credits ran out (before the run, or rows failed for it);
 * 4 — authentication failed (before the run, or rows failed for it);
 * 5 — the API could not be reached or kept failing before any row was answered;
@@ -36,7 +37,8 @@ from urllib.parse import urlsplit
 from .._client import SnovClient
 from .._constants import DEFAULT_BASE_URL
 from .._version import __version__
-from ..errors import AuthenticationError, NotEnoughCreditsError, SnovError
+from ..errors import AuthenticationError, JournalError, NotEnoughCreditsError, SnovError
+from ..journal import SQLiteJournal
 from .jobs import COMMANDS, Command, Ordered, Tally, estimate, run_job
 from .output import Output, OutputError, RowWriter, output_kind
 from .progress import DEFAULT_EVERY, Progress
@@ -64,7 +66,7 @@ SANDBOX_JOURNAL = ".snov-async-sandbox-journal.db"
 
 EPILOG = """exit codes:
   0    every row has an answer: found, not_found or invalid (--strict: invalid fails)
-  2    usage, input or output problem (nothing was sent)
+  2    usage, input, output or journal problem (nothing was sent)
   3    credits ran out          4  authentication failed
   5    API unreachable          6  rows failed for another reason (see their error column)
   130  interrupted              143  terminated
@@ -367,6 +369,8 @@ async def _enrich_file(args: argparse.Namespace, command: Command, input_path: s
     journal = (args.journal or default_journal()) if args.resume else None
     ordered: Ordered | None = None
     try:
+        if journal is not None:
+            await _check_journal(journal)  # a file that is not a journal: exit 2, nothing sent
         async with _client(args.rpm, journal) as client:
             label = await _source_label(client)
             balance = await client.account.balance()
@@ -429,10 +433,22 @@ async def _enrich_file(args: argparse.Namespace, command: Command, input_path: s
     return EXIT_OK
 
 
+async def _check_journal(path: str) -> None:
+    """Open the journal once before anything is read or sent: `JournalError` if the file
+    exists and is not a usable journal (a new file is created, as the run would)."""
+    probe = SQLiteJournal(path)
+    try:
+        await probe.lookup("snov-async/check", ["-"])
+    finally:
+        await probe.close()
+
+
 def _fatal(exc: BaseException) -> tuple[int | None, str]:
     """The exit code and the one line for an error that stops a run (``None``: a bug)."""
     if isinstance(exc, (InputError, OutputError)):
         return EXIT_USAGE, str(exc)
+    if isinstance(exc, JournalError):
+        return EXIT_USAGE, f"the journal cannot be used: {exc.message}"
     if isinstance(exc, AuthenticationError):
         return EXIT_AUTH, (
             f"authentication failed: {exc.message}; check SNOV_CLIENT_ID/SNOV_CLIENT_SECRET"

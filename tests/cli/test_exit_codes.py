@@ -90,3 +90,19 @@ def test_the_exit_codes_are_documented_in_help(capsys: pytest.CaptureFixture[str
         assert code in text
     assert "--allow-errors" in text and "--strict" in text
     assert EPILOG.splitlines()[0] in text
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all\n" * 40, b"SQLite format 3\x00"])
+def test_a_journal_that_is_not_one_exits_2_with_one_line(tmp_path: Path, content: bytes) -> None:
+    emails_csv(tmp_path / "leads.csv", 3)
+    (tmp_path / "bad.db").write_bytes(content)
+    result = run_cli(
+        ["verify", "leads.csv", "-o", "out.csv", "--resume", "--journal", "bad.db"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("snov-async: the journal cannot be used"), lines
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    assert (tmp_path / "bad.db").read_bytes() == content  # the user's file is left alone

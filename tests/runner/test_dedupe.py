@@ -100,4 +100,4 @@ def test_a_trickling_source_gets_its_part_full_batch_started() -> None:
     # Three inputs and then a long pause: they are started without waiting for ten.
     rows, fake, _ = stream(uniques(3), uniques(13)[3:])
     assert len(rows) == 13 and all(r.ok for r in rows)
-    assert [len(batch) for batch in fake.accepted][0] == 3
+    assert len(fake.accepted[0]) == 3
