@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -38,7 +39,7 @@ async def probe(lags: list[float], stop: asyncio.Event) -> None:
         lags.append(max(0.0, loop.time() - t0 - TICK))
 
 
-async def run(calls: int, per_call: int) -> dict[str, object]:
+async def run(calls: int, per_call: int, freeze: bool = False) -> dict[str, object]:
     lags: list[float] = []
     stop = asyncio.Event()
     server_args = ["--rate", "0", "--latency", "0.05:0.2", "--credits", str(10 * calls * per_call)]
@@ -53,6 +54,8 @@ async def run(calls: int, per_call: int) -> dict[str, object]:
         ) as snov,
     ):
         await snov.account.balance()  # token and session warm before measuring
+        if freeze:
+            gc.freeze()  # what a server does after start-up: long-lived objects leave the GC
         watcher = asyncio.ensure_future(probe(lags, stop))
         t0 = time.perf_counter()
         results = await asyncio.gather(
@@ -90,8 +93,12 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=500)
     p.add_argument("--per-call", type=int, default=20)
     p.add_argument("--json", default="benchmarks/loop_lag.json")
+    p.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() after start-up, as servers do"
+    )
     args = p.parse_args()
-    out = asyncio.run(run(args.calls, args.per_call))
+    out = asyncio.run(run(args.calls, args.per_call, args.gc_freeze))
+    out["gc_freeze"] = args.gc_freeze
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     print(

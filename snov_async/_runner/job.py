@@ -19,6 +19,7 @@ from .._constants import BATCH_LINGER, DEFAULT_DEDUPE_WINDOW, HELD_POLL_INTERVAL
 from ..errors import SnovError, TaskTimeoutError, ValidationError
 from ..models.tasks import Progress
 from .ledger import Admission, Ledger, Verdict
+from .slicing import TimeSlice
 from .spec import BatchSpec, ProgressCallback
 
 __all__ = ["OUTPUT_BACKLOG", "Job", "JobHost"]
@@ -34,6 +35,9 @@ OUTPUT_BACKLOG = 1000
 
 class JobHost(Protocol):
     """What a job needs from the scheduler that runs it."""
+
+    #: The client's shared budget of input reading per loop iteration.
+    slice: TimeSlice
 
     def poke(self) -> None:
         """Something changed (an input was answered, a task may be due): look again."""
@@ -147,10 +151,9 @@ class Job(Generic[I, R]):
             if isinstance(inputs, AsyncIterable):
                 await self._feed_async(inputs)
             else:
-                for n, raw in enumerate(inputs):
+                for raw in inputs:
                     await self._take(raw, batched=self.ledger.batched)
-                    if n % 256 == 255:
-                        await asyncio.sleep(0)
+                    await self.host.slice.checkpoint()
             await self._admit()
         except Exception as exc:  # the caller's iterator failed: surface it
             self.feed_error = exc
@@ -187,6 +190,7 @@ class Job(Generic[I, R]):
                     if not upcoming.done():
                         upcoming.cancel()
             await self._take(raw, batched=False)
+            await self.host.slice.checkpoint()
 
     def _close_open_batches(self) -> None:
         """Part-full batches are ready as they are (no more input is coming soon)."""

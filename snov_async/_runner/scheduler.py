@@ -46,6 +46,7 @@ from .gate import StartBreaker
 from .job import Job
 from .policy import PollPolicy, in_flight_target
 from .polling import Polling
+from .slicing import TimeSlice
 from .spec import TaskRef
 from .starting import Starting
 from .task import RemoteTask, TaskBoard
@@ -63,6 +64,10 @@ R = TypeVar("R")  # a result per input
 
 #: Decisions the scheduler takes in a row before it lets the rest of the loop run.
 YIELD_EVERY = 32
+#: Requests of the runner on the wire at once, at most. At the account's pace this never
+#: binds (60/min with answers under 30 s); unpaced, it keeps the answers that arrive together,
+#: and so the work of one loop iteration, bounded (the application's loop lag stays low).
+MAX_REQUESTS_ON_THE_WIRE = 32
 
 
 class Scheduler(Starting, Polling):
@@ -109,6 +114,8 @@ class Scheduler(Starting, Polling):
         #: one start is on the wire (a wave of starts on revoked credentials helps nobody).
         self._proven = False
         self._auth_failures = 0
+        #: Input reading of every job shares one time slice per loop iteration.
+        self.slice = TimeSlice()
         if webhook is not None:
             webhook.on(self._on_push, TaskResult)
 
@@ -247,6 +254,8 @@ class Scheduler(Starting, Polling):
 
     def _pick(self, now: float) -> tuple[tuple[str, Any] | None, float | None]:
         """The most useful request to send now, or when to look again."""
+        if len(self._requests) >= MAX_REQUESTS_ON_THE_WIRE:
+            return None, None  # the next answer pokes the scheduler
         capacity = len(self.tasks) + self._starting < self.in_flight_cap(now)
         ready = self._next_ready_job()
         waiting = ready is not None

@@ -1,0 +1,99 @@
+"""The runner shares the event loop: input reading in time slices, few requests on the wire."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+from snov_async import SnovClient
+from snov_async._runner import slicing
+from snov_async._runner.scheduler import MAX_REQUESTS_ON_THE_WIRE
+from snov_async._runner.slicing import SLICE, TimeSlice
+from tests.fakesnov import FakeSnov
+from tests.helpers import CLIENT_ID, CLIENT_SECRET
+from tests.vtime import run_virtual
+
+
+async def test_readers_yield_once_the_iterations_slice_is_spent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    budget = TimeSlice()
+    turns: list[tuple[int, int]] = []  # (iteration, reader)
+    iteration = [0]
+
+    async def tick() -> None:  # counts loop iterations
+        while True:
+            await asyncio.sleep(0)
+            iteration[0] += 1
+
+    async def reader(n: int) -> None:
+        for _ in range(3):
+            turns.append((iteration[0], n))
+            clock[0] += SLICE / 2  # each item costs half a slice
+            await budget.checkpoint()
+
+    ticker = asyncio.ensure_future(tick())
+    await asyncio.gather(*(reader(n) for n in range(4)))
+    ticker.cancel()
+    per_iteration: dict[int, int] = {}
+    for it, _ in turns:
+        per_iteration[it] = per_iteration.get(it, 0) + 1
+    # Once a slice is spent (the first item's cost, then two more half-slice items), every
+    # other reader reads at most the one item it began with, then waits for the next
+    # iteration: at most 3 + 3 items per iteration, not all 12 in the first.
+    assert len(per_iteration) >= 2
+    assert max(per_iteration.values()) <= 6
+    assert len(turns) == 12  # and every item is read
+
+
+async def test_a_checkpoint_within_the_slice_does_not_yield(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: 1.0)
+    budget = TimeSlice()
+    other = asyncio.Event()
+
+    async def set_other() -> None:
+        other.set()
+
+    task = asyncio.ensure_future(set_other())
+    for _ in range(100):
+        await budget.checkpoint()
+    assert not other.is_set()  # never yielded: the other task has not run
+    await task
+
+
+def test_an_unpaced_client_keeps_few_requests_on_the_wire() -> None:
+    fake = FakeSnov(start_delay=2.0, latency=1.0)  # slow starts pile up without a bound
+    peak = [0]
+
+    async def body() -> list[Any]:
+        with aioresponses() as m:
+            fake.install(m)
+            async with SnovClient(CLIENT_ID, CLIENT_SECRET, requests_per_minute=1_000_000) as snov:
+                send = snov._http.send
+                live = [0]
+
+                async def counted(*args: Any, **kw: Any) -> Any:
+                    live[0] += 1
+                    peak[0] = max(peak[0], live[0])
+                    try:
+                        return await send(*args, **kw)
+                    finally:
+                        live[0] -= 1
+
+                snov._http.send = counted  # type: ignore[method-assign]
+                return await snov.verification.verify(
+                    [f"u{i}@acme{i % 7}.com" for i in range(1000)]
+                )
+
+    rows = run_virtual(body)
+    assert len(rows) == 1000 and all(r.ok for r in rows)
+    assert max(fake.charged.values()) == 1
+    assert MAX_REQUESTS_ON_THE_WIRE == 32
+    assert 1 < peak[0] <= 32
