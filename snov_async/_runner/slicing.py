@@ -21,11 +21,14 @@ SLICE = 0.005
 class TimeSlice:
     """A budget of CPU time per event-loop iteration, shared by every caller."""
 
-    __slots__ = ("_began", "_spent")
+    __slots__ = ("_began", "_loop", "_spent")
 
     def __init__(self) -> None:
         self._began: float | None = None
         self._spent = False
+        #: The loop whose next iteration renews the slice (a client reused on a new loop
+        #: starts afresh: the old loop may have closed before renewing it).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"<TimeSlice spent={self._spent}>"
@@ -37,6 +40,10 @@ class TimeSlice:
     async def checkpoint(self) -> None:
         """Yield to the loop if this iteration's slice is used up."""
         now = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._renew()
         if not self._spent:
             if self._began is None:
                 self._began = now
@@ -44,5 +51,5 @@ class TimeSlice:
                 return
             self._spent = True
             # Runs in the next iteration, before the readers that yield now resume.
-            asyncio.get_running_loop().call_soon(self._renew)
+            loop.call_soon(self._renew)
         await asyncio.sleep(0)

@@ -97,3 +97,33 @@ def test_an_unpaced_client_keeps_few_requests_on_the_wire() -> None:
     assert max(fake.charged.values()) == 1
     assert MAX_REQUESTS_ON_THE_WIRE == 32
     assert 1 < peak[0] <= 32
+
+
+def test_a_slice_spent_on_a_loop_that_closed_is_renewed_on_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    budget = TimeSlice()
+
+    async def spend() -> None:
+        await budget.checkpoint()
+        clock[0] += 2 * SLICE
+        await budget.checkpoint()  # spent: yields, renewal queued on this loop
+
+    first = asyncio.new_event_loop()
+    first.run_until_complete(spend())
+    first.close()  # (here the renewal ran; force the state a closed loop would leave)
+    budget._spent = True
+
+    async def read_without_yielding() -> bool:
+        flag = asyncio.Event()
+        asyncio.get_running_loop().call_soon(flag.set)
+        await budget.checkpoint()
+        return flag.is_set()  # True only if the checkpoint yielded
+
+    second = asyncio.new_event_loop()
+    try:
+        assert second.run_until_complete(read_without_yielding()) is False
+    finally:
+        second.close()
