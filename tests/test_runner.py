@@ -164,8 +164,11 @@ async def test_not_enough_credits_stops_new_starts_and_marks_the_rest(
     # 25 credits pay for two batches of 10; batches 3 and 4 (started as 1 and 2 were
     # collected) find 5 left and answer not_enough_credits.
     assert len(ok) == 20 and len(out) == 80
-    # Once the account said so, nothing else was started: 6 batches never were.
-    assert sb.stats.requests["POST /v2/email-verification/start"] == 4
+    # Once the account said so, nothing else was started (6 batches never were): the balance
+    # check shows 5 credits, so one more start is tried, and refused. Batch 4 is that start,
+    # unless it was already on the wire with batch 3 (a loaded machine): then it is batch 5.
+    assert sb.stats.requests["POST /v2/email-verification/start"] in (4, 5)
+    assert sb.stats.requests["GET /v1/get-balance"] >= 1
     assert sb.state.balance == 5
 
 
