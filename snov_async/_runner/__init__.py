@@ -34,7 +34,8 @@ The parts, each with one job:
 * `gate` — `StartBreaker`: stop starting paid work while starts end with unknown outcomes;
 * `scheduler` — `Scheduler`: what each pacer slot is spent on (jobs in turn, the in-flight
   cap, closing); its two sides live in `starting` (a paid start and what a refusal means)
-  and `polling` (a poll or push, and answering every input once);
+  and `polling` (a poll or push, and answering every input once), on `parts` (what
+  they read of the scheduler, declared once);
 * `runner` — `TaskRunner`: bulk calls in, typed results out; `collect` for known tasks.
 """
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from .._call import Call, Slot
+from .._call import Slot
 from ..errors import (
     NotEnoughCreditsError,
     RateLimitError,
@@ -20,15 +20,10 @@ from ..errors import (
     TransportError,
 )
 from ..webhooks.events import TaskResult, WebhookEvent
-from .gate import StartBreaker
 from .job import Job
-from .policy import PollPolicy
+from .parts import SchedulerPart
 from .spec import TaskRef
-from .task import RemoteTask, TaskBoard
-
-if TYPE_CHECKING:
-    from .._http import HTTPCore
-    from ..webhooks.receiver import WebhookReceiver
+from .task import RemoteTask
 
 logger = logging.getLogger("snov_async")
 
@@ -40,31 +35,8 @@ __all__ = ["Polling"]
 _TRANSIENT = (ServerError, TransportError, RateLimitError, ResponseFormatError)
 
 
-class Polling:
+class Polling(SchedulerPart):
     """The scheduler's poll and outcome side."""
-
-    if TYPE_CHECKING:  # set by `Scheduler.__init__`; the other parts' methods it calls
-        _http: HTTPCore
-        policy: PollPolicy
-        breaker: StartBreaker
-        task_timeout: float
-        webhook: WebhookReceiver | None
-        push_timeout: float
-        tasks: TaskBoard
-        unfinished: list[TaskRef]
-        pushed: int
-        blocked: bool
-        _starting: int
-        _proven: bool
-        _auth_failures: int
-
-        def poke(self) -> None: ...
-        def ready(self, job: Job[Any, Any]) -> None: ...
-        def halt_all(self, error: SnovError) -> None: ...
-        def _spawn(self, coro: Any, *, start: bool = False) -> None: ...
-        async def _send(self, call: Call, slot: Slot) -> Any: ...
-
-        def _out_of_credits(self, job: Job[Any, Any], err: NotEnoughCreditsError) -> None: ...
 
     # Polling -----------------------------------------------------------------------------
 

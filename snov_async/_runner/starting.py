@@ -8,7 +8,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from .._call import Call, Slot
 from ..errors import (
@@ -20,16 +20,10 @@ from ..errors import (
     ServiceFailingError,
     SnovError,
 )
-from ..webhooks.events import TaskResult
-from .gate import StartBreaker
 from .job import Job
-from .policy import PollPolicy
+from .parts import SchedulerPart
 from .spec import TaskRef
-from .task import RemoteTask, TaskBoard
-
-if TYPE_CHECKING:
-    from .._http import HTTPCore
-    from ..webhooks.receiver import WebhookReceiver
+from .task import RemoteTask
 
 logger = logging.getLogger("snov_async")
 
@@ -43,39 +37,8 @@ AUTH_FAILURES_TO_STOP = 2
 BALANCE_PATH = "/v1/get-balance"
 
 
-class Starting:
+class Starting(SchedulerPart):
     """The scheduler's start side."""
-
-    if TYPE_CHECKING:  # set by `Scheduler.__init__`; the other parts' methods it calls
-        _http: HTTPCore
-        policy: PollPolicy
-        breaker: StartBreaker
-        task_timeout: float
-        webhook: WebhookReceiver | None
-        push_timeout: float
-        tasks: TaskBoard
-        unfinished: list[TaskRef]
-        pushed: int
-        blocked: bool
-        _starting: int
-        _proven: bool
-        _auth_failures: int
-
-        def poke(self) -> None: ...
-        def ready(self, job: Job[Any, Any]) -> None: ...
-        def halt_all(self, error: SnovError) -> None: ...
-        def _spawn(self, coro: Any, *, start: bool = False) -> None: ...
-        async def _send(self, call: Call, slot: Slot) -> Any: ...
-
-        def _fail(
-            self,
-            job: Job[Any, Any],
-            keys: list[Hashable],
-            error: SnovError,
-            task_hash: str | None,
-        ) -> None: ...
-        def _take_push(self, task: RemoteTask, event: TaskResult) -> None: ...
-        def _give_up(self, task: RemoteTask, err: SnovError) -> None: ...
 
     # Starting ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ bounded window, from the journal beyond it; the window bounds memory for any inp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,43 @@ def test_a_trickling_source_gets_its_part_full_batch_started() -> None:
     rows, fake, _ = stream(uniques(3), uniques(13)[3:])
     assert len(rows) == 13 and all(r.ok for r in rows)
     assert len(fake.accepted[0]) == 3
+
+
+def test_a_stalled_source_cancelled_after_its_batch_started_loses_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    # The source gives three inputs and then never another: the part-full batch is started
+    # after the linger; the caller gives up while the task runs. The started task is listed
+    # (or answered), and a rerun on the same journal pays for nothing again.
+    fake = FakeSnov(latency=30.0)
+    journal = tmp_path / "j.db"
+    emails = uniques(3)
+
+    async def stalled() -> AsyncIterator[str]:
+        for email in emails:
+            yield email
+        await asyncio.Event().wait()  # never
+
+    async def body() -> tuple[Any, list[Any]]:
+        with aioresponses() as m:
+            fake.install(m)
+            async with SnovClient(
+                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=journal
+            ) as first:
+
+                async def consume() -> None:
+                    async for _ in first.verification.verify_iter(stalled()):
+                        pass
+
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(consume(), 5.0)
+            async with SnovClient(
+                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=journal
+            ) as again:
+                rows = await again.verification.verify(emails)
+            return first, rows
+
+    first, rows = run_virtual(body)
+    assert len(fake.accepted) == 1 and sorted(fake.accepted[0]) == sorted(emails)
+    assert {ref.task_hash for ref in first.runner.unfinished} == set(fake.tasks)
+    assert all(r.ok for r in rows) and max(fake.charged.values()) == 1
