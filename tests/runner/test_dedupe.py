@@ -13,6 +13,7 @@ import pytest
 from aioresponses import aioresponses
 
 from snov_async import ConfigurationError, SnovClient
+from tests.adversarial.support import LoopSQLite
 from tests.fakesnov import FakeSnov
 from tests.helpers import CLIENT_ID, CLIENT_SECRET
 from tests.vtime import run_virtual
@@ -113,7 +114,7 @@ def test_a_stalled_source_cancelled_after_its_batch_started_loses_and_repeats_no
     # after the linger; the caller gives up while the task runs. The started task is listed
     # (or answered), and a rerun on the same journal pays for nothing again.
     fake = FakeSnov(latency=30.0)
-    journal = tmp_path / "j.db"
+    path = tmp_path / "j.db"
     emails = uniques(3)
 
     async def stalled() -> AsyncIterator[str]:
@@ -124,8 +125,9 @@ def test_a_stalled_source_cancelled_after_its_batch_started_loses_and_repeats_no
     async def body() -> tuple[Any, list[Any]]:
         with aioresponses() as m:
             fake.install(m)
+            # The real SQLite journal run on the loop's thread, so virtual time waits for it.
             async with SnovClient(
-                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=journal
+                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=LoopSQLite(path)
             ) as first:
 
                 async def consume() -> None:
@@ -135,7 +137,7 @@ def test_a_stalled_source_cancelled_after_its_batch_started_loses_and_repeats_no
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(consume(), 5.0)
             async with SnovClient(
-                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=journal
+                CLIENT_ID, CLIENT_SECRET, requests_per_minute=600, journal=LoopSQLite(path)
             ) as again:
                 rows = await again.verification.verify(emails)
             return first, rows
