@@ -477,7 +477,9 @@ class HTTPCore:
         middleware makes it wait for the pacer and counts it for a GET; for any other method
         it refuses it (the attempt fails as a dropped connection), so that the retry policy,
         which treats a non-GET as unsafe to repeat unless told otherwise, is the one that
-        decides.
+        decides. Every attempt then waits for the pacer's ``before_wire`` (when it has one:
+        `EvenPacer` does), as close to the wire as the SDK reaches, so that a request held up
+        after its slot never leaves right before the next one.
         """
         attempts = 0
 
@@ -490,6 +492,9 @@ class HTTPCore:
                 await self.pacer.acquire()
                 self.stats.requests += 1
                 self.stats.resent += 1
+            before_wire = getattr(self.pacer, "before_wire", None)
+            if before_wire is not None:
+                await before_wire()
             return await handler(req)
 
         return guard

@@ -195,10 +195,15 @@ class CountingPacer(EvenPacer):
     def __init__(self) -> None:
         super().__init__(60_000)
         self.acquired = 0
+        self.wired = 0
 
     async def acquire(self) -> None:
         self.acquired += 1
         await super().acquire()
+
+    async def before_wire(self) -> None:
+        self.wired += 1
+        await super().before_wire()
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
@@ -232,3 +237,5 @@ async def test_every_attempt_on_the_wire_passes_the_pacer(
             assert snov.stats.resent == 0
         # Every request that reached the server (and the token request) took a pacer slot.
         assert pacer.acquired == snov.stats.requests == len(seen) + 1
+        # ... and each of them was spaced once more as it went on the wire.
+        assert pacer.wired == pacer.acquired

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -93,6 +94,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 
 async def serve(config: SandboxConfig, host: str, port: int) -> None:
     async with Sandbox(config, host=host, port=port) as sb:
+        gc.freeze()
         print(sb.base_url, flush=True)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.Event().wait()
