@@ -46,6 +46,9 @@ class RemoteTask:
     discover: bool = False
     #: The age its first poll was due at, when that poll went at the learned latency.
     first_due: float | None = None
+    #: The latency sample its first poll, finding it running, added (retracted when it
+    #: completes: its completion is the better sample).
+    guess: float | None = None
     #: Which filing on the board is current (older ones are skipped when met).
     filed: int = -1
 

@@ -13,6 +13,7 @@ from snov_async._runner.policy import (
     BUSY_GAP,
     IDLE_GAP,
     LATE_FACTOR,
+    UP,
     LatencyEstimator,
     PollPolicy,
     in_flight_target,
@@ -31,6 +32,7 @@ class FakeTask:
     push_until: float | None = None
     resumed: bool = False
     first_due: float | None = None
+    guess: float | None = None
 
 
 def policy(interval: float = 1.0, initial: float = 3.0) -> PollPolicy:
@@ -184,3 +186,46 @@ def test_in_flight_follows_littles_law_with_headroom() -> None:
     assert in_flight_target(20.0, 8.0) == 250
     assert in_flight_target(1.0, 0.0) == 10
     assert in_flight_target(float("inf"), 5.0) == 10  # no rate known: the floor
+
+
+def test_a_running_tasks_stand_in_sample_is_retracted_when_it_completes() -> None:
+    """A first poll finding the task running adds ``UP * age`` as a stand-in; once the task
+    completes, its completion is the sample and the stand-in goes: one task, one sample."""
+    p = policy(interval=0.05)
+    est = p.estimator("op")
+    est.completed(10.0, last_in_progress=9.0)  # confident: one sample, 9.75
+    t = FakeTask(started=100.0, polls=1)
+    p.in_progress(t, age=10.0)
+    assert t.guess == pytest.approx(10.0 * UP)
+    assert sorted(est._samples) == [pytest.approx(9.75), pytest.approx(11.0)]
+    t.polls = 2
+    p.completed(t, age=10.4, due_age=10.4)  # done between 10.0 and 10.4
+    assert t.guess is None
+    assert sorted(est._samples) == [pytest.approx(9.75), pytest.approx(10.3)]
+    assert est.expected() == pytest.approx(10.3)  # not 11.0: above every real latency
+
+
+def test_a_stand_in_that_already_left_the_window_is_not_missed() -> None:
+    est = LatencyEstimator(1.0)
+    est.completed(1.0, last_in_progress=0.5)
+    sample = est.in_progress(2.0, first=True)
+    assert sample is not None
+    for _ in range(40):  # the window keeps the latest 32
+        est.completed(1.0, last_in_progress=None, on_time_first=True)
+    est.retract(sample)  # gone already: nothing to do, no error
+    assert len(est._samples) == 32
+
+
+@pytest.mark.parametrize("waiting", [30, 45, 60, 100, 200, 1000])
+def test_the_probe_searches_120x_within_the_request_budget(waiting: int) -> None:
+    """Latency-bound work may spend 1.3x the minimum requests: about 0.6 wasted polls per
+    waiting task. The probe's growth lets it search ages over a factor of 120 within that,
+    and no faster than it needs (a coarser probe overshoots: every waiting task ends late)."""
+    growth = PollPolicy.probe_growth(waiting)
+    polls = math.ceil(math.log(120) / math.log(growth))
+    assert polls <= 0.6 * waiting + 1
+    assert growth <= 1.31  # 30 waiting: 31 % steps at most; 60: 14 %; 100: 8.3 %
+
+
+def test_with_few_tasks_waiting_the_probe_doubles() -> None:
+    assert PollPolicy.probe_growth(1) == PollPolicy.probe_growth(10) == 2.0
