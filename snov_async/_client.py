@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -54,7 +54,9 @@ from .resources.senders import SendersResource
 from .resources.verification import VerificationResource
 from .resources.warmup import WarmUpResource
 from .resources.webhooks import WebhooksResource
-from .webhooks.receiver import WebhookReceiver
+
+if TYPE_CHECKING:
+    from .webhooks.receiver import WebhookReceiver
 
 __all__ = ["SnovClient"]
 
@@ -134,8 +136,11 @@ def _check_settings(
         raise ConfigurationError("resend_unknown must be True or False", field="resend_unknown")
     if session is not None and not isinstance(session, aiohttp.ClientSession):
         raise ConfigurationError("session must be an aiohttp.ClientSession", field="session")
-    if webhook is not None and not isinstance(webhook, WebhookReceiver):
-        raise ConfigurationError("webhook must be a WebhookReceiver", field="webhook")
+    if webhook is not None:
+        from .webhooks.receiver import WebhookReceiver  # loaded on first use (see webhooks)
+
+        if not isinstance(webhook, WebhookReceiver):
+            raise ConfigurationError("webhook must be a WebhookReceiver", field="webhook")
     if retry is not None:
         if not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy", field="retry")

@@ -18,6 +18,9 @@ sends ``webhook_url`` with every batch start and waits for the push instead of p
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .events import (
     CampaignEmailEvent,
     CampaignLinkedInEvent,
@@ -31,8 +34,35 @@ from .events import (
     WebhookEvent,
     parse_event,
 )
-from .logs import RedactingAccessLogger, WebhookPathFilter, hide_webhook_paths
-from .receiver import EventStream, WebhookReceiver
+
+if TYPE_CHECKING:
+    from .logs import RedactingAccessLogger, WebhookPathFilter, hide_webhook_paths
+    from .receiver import EventStream, WebhookReceiver
+
+#: Loaded on first use, not with the SDK: they bring aiohttp's server (``aiohttp.web``, about
+#: 4,900 objects that every full garbage collection of a client that never receives a webhook
+#: would walk).
+_LAZY = {
+    "EventStream": ".receiver",
+    "WebhookReceiver": ".receiver",
+    "RedactingAccessLogger": ".logs",
+    "WebhookPathFilter": ".logs",
+    "hide_webhook_paths": ".logs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CampaignEmailEvent",
