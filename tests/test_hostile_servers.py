@@ -22,6 +22,7 @@ from snov_async import (
     SnovClient,
     TransportError,
 )
+from snov_async._call import Slot
 from tests.helpers import BALANCE_URL, CLIENT_ID, CLIENT_SECRET, TOKEN_URL, calls, sample
 from tests.vtime import run_virtual
 
@@ -239,3 +240,57 @@ async def test_every_attempt_on_the_wire_passes_the_pacer(
         assert pacer.acquired == snov.stats.requests == len(seen) + 1
         # ... and each of them was spaced once more as it went on the wire.
         assert pacer.wired == pacer.acquired
+
+
+# The wire spacing inside the request timeout -----------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "before_wire's wait counts in aiohttp's request timeout: a POST that never left "
+        "times out there and is reported as OutcomeUnknownError"
+    ),
+)
+async def test_a_post_that_timed_out_waiting_to_leave_is_not_an_unknown_outcome(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """The task runner takes a pacer slot, then sends its start with it; when several starts
+    are held up after their slots (waiting for a token being fetched), they reach the wire
+    together and `before_wire` lets them out one interval apart. That wait is inside
+    aiohttp's request timeout: a start that waited past it times out without a byte sent,
+    and, being a POST, is reported as `OutcomeUnknownError` ("credits may have been spent")
+    — the runner's unknown-outcome breaker counts it, the caller is told to check for a
+    charge that cannot exist. Only a request that actually left may have an unknown outcome.
+    """
+    received: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        received.append((await request.post()).get("n", ""))  # type: ignore[arg-type]
+        return web.json_response({"success": True, "data": {"task_hash": "h"}})
+
+    url = await serve(record)
+    pacer = EvenPacer(3000)  # one request every 20.4 ms
+    async with SnovClient(CLIENT_ID, CLIENT_SECRET, base_url=url, pacer=pacer) as snov:
+        await snov.account.balance()  # the token is there: nothing else waits
+        slots = []
+        for _ in range(20):  # 20 slots taken, their requests held up (about 0.4 s)
+            await pacer.acquire()
+            slots.append(Slot())
+
+        async def start(n: int, slot: Slot) -> BaseException | None:
+            try:
+                await snov._http.request(
+                    "POST", "/v2/start", form={"n": str(n)}, slot=slot, timeout=0.15
+                )
+            except Exception as exc:
+                return exc
+            return None
+
+        outcomes = await asyncio.gather(*(start(n, s) for n, s in enumerate(slots)))
+    never_sent = [
+        n
+        for n, out in enumerate(outcomes)
+        if isinstance(out, OutcomeUnknownError) and str(n) not in received
+    ]
+    assert never_sent == [], f"{len(never_sent)} starts never sent, reported as unknown"

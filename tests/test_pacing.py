@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import itertools
 import math
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -236,3 +237,172 @@ def test_the_wire_spacing_starts_afresh_on_a_new_loop() -> None:
     second = run_virtual(lambda: wire_times(pacer, [0.0], spaced=True))
     assert first[1] - first[0] == pytest.approx(1.02)
     assert second == [pytest.approx(1000.0)]  # the new loop's clock starts at 1000: no wait
+
+
+# Review of the wire spacing: what it must not break --------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "before_wire ignores the cool-down: it checks only the spacing after the last "
+        "request that left"
+    ),
+)
+def test_a_cool_down_holds_back_a_request_already_waiting_on_the_wire() -> None:
+    """A 429 arrives while a request waits in `before_wire` (it took its slot, the one
+    before it left late): nothing may be sent during the cool-down. `acquire` re-checks the
+    cool-down after its wait; `before_wire` does not, so the request leaves in the middle
+    of it."""
+    pacer = EvenPacer(60, margin=0)
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+
+        async def first() -> None:
+            await pacer.acquire()  # slot at 0
+            await asyncio.sleep(0.5)  # held up after its slot
+            await pacer.before_wire()  # leaves at 0.5
+
+        async def second() -> float:
+            await pacer.acquire()  # slot at 1.0
+            await pacer.before_wire()  # must wait until 1.5 ...
+            return loop.time() - t0
+
+        async def rate_limited() -> None:
+            await asyncio.sleep(1.2)  # ... and at 1.2 a 429 asks for 30 s of silence
+            pacer.cool_down(30.0)
+
+        a = asyncio.create_task(first())
+        await asyncio.sleep(0)
+        b = asyncio.create_task(second())
+        await asyncio.sleep(0)
+        await rate_limited()
+        await a
+        return await b
+
+    left = run_virtual(scenario)
+    assert left >= 1.2 + 30.0 - 1e-6, f"sent {left:.2f}s in, inside the 30 s cool-down"
+
+
+PILE, STREAM = 8, 40
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "before_wire is not FIFO: its waiters re-sleep to the same instant and newcomers "
+        "can overtake them indefinitely"
+    ),
+)
+def test_requests_waiting_on_the_wire_are_served_first_come_first_served() -> None:
+    """Eight requests took their slots while a token was being fetched and reach the wire
+    together when it arrives (the task runner takes a slot before its request waits for the
+    token); new requests keep arriving at the pacer's pace behind them. First come, first
+    served (what `EvenPacer` promises of its waiters), none of them waits much more than
+    eight intervals. `before_wire`'s waiters all sleep until the same instant and whoever the
+    timer heap wakes first goes: some of the eight are overtaken by every newcomer, for as
+    long as newcomers arrive — past any request timeout."""
+    pacer = EvenPacer(60)
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        waits: list[float] = []
+
+        async def one(held_until: float | None) -> None:
+            await pacer.acquire()
+            if held_until is not None:
+                await asyncio.sleep(t0 + held_until - loop.time())
+            arrived = loop.time()
+            await pacer.before_wire()
+            waits.append(loop.time() - arrived)
+
+        tasks = []
+        for i in range(PILE + STREAM):
+            tasks.append(asyncio.create_task(one(8.5 if i < PILE else None)))
+            await asyncio.sleep(0)
+        await asyncio.gather(*tasks)
+        return waits
+
+    waits = run_virtual(scenario)
+    assert max(waits) <= (PILE + 1) * pacer.interval, f"a request waited {max(waits):.1f}s"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="before_wire returns at once for burst > 1: a pile of held-up requests leaves together",
+)
+def test_a_burst_pacer_does_not_let_a_pile_of_held_up_requests_out_at_once() -> None:
+    """With ``burst=2`` at most two requests may leave back to back (the class promises at
+    most ``burst - 1 + w / interval`` in any window of ``w`` seconds). Requests held up
+    after their slots (waiting for a token, a blocked loop) all leave at the instant they are
+    released: `before_wire` returns at once for any ``burst > 1``."""
+    pacer = EvenPacer(60, burst=2, margin=0)
+    # Slots at 0, 0, 1, 2, 3, 4, 5, 6: every request held up until 6.5.
+    held = [6.5, 6.5, 5.5, 4.5, 3.5, 2.5, 1.5, 0.5]
+    stamps = run_virtual(lambda: wire_times(pacer, held, spaced=True))
+    assert max_in_window(stamps, 0.5) <= 2
+
+
+def test_cancelling_a_request_waiting_on_the_wire_neither_blocks_nor_delays_the_next() -> None:
+    """A request cancelled while it waits in `before_wire` sends nothing and leaves nothing
+    behind: the next one leaves one interval after the last request that actually left, not
+    after the cancelled one's turn, and the pacer goes on as before."""
+    pacer = EvenPacer(60, margin=0)
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await pacer.before_wire()  # one leaves at 0
+        doomed = asyncio.create_task(pacer.before_wire())  # would leave at 1
+        await asyncio.sleep(0.3)
+        doomed.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await doomed
+        await pacer.before_wire()  # 1.0: one interval after the one that left
+        first = loop.time() - t0
+        await pacer.acquire()
+        await pacer.before_wire()
+        return [first, loop.time() - t0]
+
+    first, then = run_virtual(scenario)
+    assert first == pytest.approx(1.0)
+    assert then == pytest.approx(2.0)
+
+
+def test_wire_spacing_costs_no_throughput_in_the_long_run() -> None:
+    """300 requests, each held up a random fraction of an interval after its slot: all of
+    them leave within the time the pacer's slots take plus the longest hold-up (the spacing
+    delays, it never slows the pace)."""
+    pacer = EvenPacer(1200)
+    rng = random.Random(7)
+    held = [rng.uniform(0.0, 0.8 * pacer.interval) for _ in range(300)]
+    stamps = run_virtual(lambda: wire_times(pacer, held, spaced=True))
+    assert stamps[-1] - stamps[0] <= (len(held) - 1) * pacer.interval + max(held) + 1e-6
+
+
+def test_after_a_long_blocked_loop_queued_requests_do_not_wait_on_the_wire() -> None:
+    """The loop is blocked for 30 s while 60 requests queue in the pacer: afterwards the
+    slots pace them, and none of them waits in `before_wire` at all."""
+    pacer = EvenPacer(60)
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        waits: list[float] = []
+
+        async def one() -> None:
+            await pacer.acquire()
+            arrived = loop.time()
+            await pacer.before_wire()
+            waits.append(loop.time() - arrived)
+
+        tasks = [asyncio.create_task(one()) for _ in range(60)]
+        await asyncio.sleep(5.5)
+        loop.clock.now += 30.0  # type: ignore[attr-defined]  # the loop was blocked 30 s
+        await asyncio.gather(*tasks)
+        return waits
+
+    waits = run_virtual(scenario)
+    assert len(waits) == 60 and max(waits) == 0.0

@@ -229,3 +229,40 @@ def test_the_probe_searches_120x_within_the_request_budget(waiting: int) -> None
 
 def test_with_few_tasks_waiting_the_probe_doubles() -> None:
     assert PollPolicy.probe_growth(1) == PollPolicy.probe_growth(10) == 2.0
+
+
+def test_a_resumed_task_sets_no_stand_in_and_leaves_the_estimate_alone() -> None:
+    """A resumed task learns into a throwaway estimator: a first poll finding it running
+    sets no stand-in (nothing to retract later against the operation's estimator), and its
+    completion changes nothing the operation learned."""
+    p = policy(interval=0.05)
+    est = p.estimator("op")
+    est.completed(10.0, last_in_progress=9.0)
+    before = list(est._samples)
+    t = FakeTask(started=100.0, polls=1, resumed=True)
+    p.in_progress(t, age=50.0, peers=5)
+    assert t.guess is None
+    t.polls = 2
+    p.completed(t, age=80.0, due_age=80.0)
+    assert list(est._samples) == before and est.completions == 1
+
+
+def test_a_stand_in_retracted_after_it_left_the_window_takes_an_equal_one_early() -> None:
+    """`retract` removes by value. When a task's stand-in already left the window and
+    another running task's stand-in has the same value, the first completion takes the
+    other one's stand-in out early; once both have completed the window holds what it
+    would have held had each taken back its own: the mix-up is temporary."""
+    est = LatencyEstimator(1.0)
+    est.completed(1.0, last_in_progress=0.5)
+    a = est.in_progress(2.0, first=True)  # task A, still running at 2.0
+    for _ in range(31):  # the 32-sample window fills: A's stand-in is now the oldest
+        est.completed(1.0, last_in_progress=None, on_time_first=True)
+    b = est.in_progress(2.0, first=True)  # task B, running at the same age, pushes it out
+    assert a is not None and a == b and est._samples.count(a) == 1
+    est.retract(a)  # A completes ...
+    est.completed(2.4, last_in_progress=2.0)
+    assert b not in est._samples  # ... and B's stand-in went with it, B still running
+    est.retract(b)  # B completes: nothing of its own left to take back
+    est.completed(2.8, last_in_progress=2.0)
+    assert sorted(est._samples)[-2:] == [pytest.approx(2.3), pytest.approx(2.6)]
+    assert len(est._samples) == 32

@@ -298,3 +298,46 @@ def test_a_pacer_that_fails_answers_every_input_instead_of_hanging() -> None:
     listed = {e for ref in snov.runner.unfinished for e in ref.inputs}
     assert started <= listed | {r.email for r in results if r.ok}
     assert all(isinstance(ref, TaskRef) for ref in snov.runner.unfinished)
+
+
+# Resumed tasks and the probe growth ---------------------------------------------------------
+
+
+def wasted_polls_per_resumed_task(tasks: int, remaining: float) -> float:
+    """``tasks`` tasks started by an earlier run, each done ``remaining`` seconds after this
+    run collects them: the ``in_progress`` answers per task before each is seen done."""
+    fake = FakeSnov()
+
+    async def body(snov: SnovClient) -> None:
+        now = asyncio.get_running_loop().time()
+        for i in range(tasks):
+            fake.tasks[f"r{i:05d}"] = (emails(2, prefix=f"t{i}x"), now + remaining)
+        results = await asyncio.gather(
+            *(
+                snov.verification.collect(f"r{i:05d}", emails(2, prefix=f"t{i}x"))
+                for i in range(tasks)
+            )
+        )
+        assert all(r.ok for rs in results for r in rs)
+
+    scenario(fake, body, task_timeout=3600)
+    return (fake.polls - tasks) / tasks
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a resumed task probes alone (it learns nothing for the others) but its growth "
+        "shrinks with every task of its operation on the board, now down to 1.05: "
+        "40 resumed tasks waste 18 polls each, 12 alone (11 before 6eb5436)"
+    ),
+)
+def test_a_resumed_task_wastes_no_more_polls_for_having_company() -> None:
+    """A rerun collects what the last run left running. A resumed task's age says nothing,
+    so each probes on its own at geometrically growing ages; nobody waits for what it
+    learns, so the reason a probe searches finely with many tasks waiting ("each overshoot
+    delays them all") does not apply. Yet its growth is ``exp(8 / tasks on the board)``,
+    floor 1.05: the more tasks were left running, the more polls each one wastes."""
+    alone = wasted_polls_per_resumed_task(1, 300.0)
+    together = wasted_polls_per_resumed_task(40, 300.0)
+    assert together <= alone + 2, f"{together:.1f} wasted polls per task, {alone:.1f} alone"
