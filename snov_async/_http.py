@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import enum
+import inspect
 import logging
 import time
 from collections.abc import Mapping
@@ -103,6 +104,16 @@ class RequestStats:
     #: GETs aiohttp sent again by itself on a new connection after a kept-alive one dropped
     #: (counted in ``requests`` too; each waited for the pacer like any other request).
     resent: int = 0
+
+
+class _Departure:
+    """Whether a request is waiting in the pacer's `before_wire`: one that fails there (its
+    timeout ran out while it waited) sent nothing, whatever aiohttp says."""
+
+    __slots__ = ("waiting",)
+
+    def __init__(self) -> None:
+        self.waiting = False
 
 
 def _detached(exc: BaseException) -> BaseException:
@@ -369,9 +380,10 @@ class HTTPCore:
         self.stats.requests += 1
         if path == TOKEN_PATH:
             self.stats.token_requests += 1
+        departure = _Departure()
         try:
             status, resp_headers, raw = await self._exchange(
-                session, method, url, query, body, json, token
+                session, method, url, query, body, json, token, departure
             )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             logger.debug("%s %s -> no connection (attempt %d)", method, path, attempt)
@@ -391,6 +403,13 @@ class HTTPCore:
                 attempt,
             )
             kind = "timed out" if isinstance(exc, asyncio.TimeoutError) else "connection failed"
+            if departure.waiting:
+                # Still waiting for its time on the wire (`before_wire`): nothing was sent.
+                failed = TransportError(
+                    f"{kind} before it was sent: {type(exc).__name__}", method=method, path=path
+                )
+                failed.request_sent = False
+                raise failed from _detached(exc)
             raise TransportError(
                 f"{kind}: {type(exc).__name__}", method=method, path=path
             ) from _detached(exc)
@@ -429,6 +448,7 @@ class HTTPCore:
         body: list[tuple[str, str | Secret]] | None,
         json: Any,
         token: Secret | None,
+        departure: _Departure | None = None,
     ) -> tuple[int, dict[str, str], bytes | None]:
         """One exchange on the wire: ``(status, headers, body)``; the body is ``None`` when it
         is larger than ``max_response_size`` (the connection is then closed, not drained)."""
@@ -441,7 +461,7 @@ class HTTPCore:
             headers=self._headers(token),
             timeout=_CALL_TIMEOUT.get() or self.timeout,
             allow_redirects=False,
-            middlewares=(self._resend_guard(method),),
+            middlewares=(self._resend_guard(method, departure or _Departure()),),
         ) as resp:
             return resp.status, dict(resp.headers), await self._read_capped(resp)
 
@@ -466,7 +486,7 @@ class HTTPCore:
                 return None
         return bytes(buffer)
 
-    def _resend_guard(self, method: str) -> Any:
+    def _resend_guard(self, method: str, departure: _Departure) -> Any:
         """An aiohttp client middleware that sees every attempt aiohttp makes for one request.
 
         aiohttp (``ClientSession._request``, 3.12 to 3.14 at least) sends an idempotent request
@@ -494,7 +514,11 @@ class HTTPCore:
                 self.stats.resent += 1
             before_wire = getattr(self.pacer, "before_wire", None)
             if before_wire is not None:
-                await before_wire()
+                departure.waiting = True  # stays set if the wait fails: nothing was sent
+                waited = before_wire()
+                if inspect.isawaitable(waited):  # a custom pacer's may be a plain function
+                    await waited
+                departure.waiting = False
             return await handler(req)
 
         return guard

@@ -245,13 +245,6 @@ async def test_every_attempt_on_the_wire_passes_the_pacer(
 # The wire spacing inside the request timeout -----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "before_wire's wait counts in aiohttp's request timeout: a POST that never left "
-        "times out there and is reported as OutcomeUnknownError"
-    ),
-)
 async def test_a_post_that_timed_out_waiting_to_leave_is_not_an_unknown_outcome(
     serve: Callable[[Handler], Awaitable[str]],
 ) -> None:

@@ -242,13 +242,6 @@ def test_the_wire_spacing_starts_afresh_on_a_new_loop() -> None:
 # Review of the wire spacing: what it must not break --------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "before_wire ignores the cool-down: it checks only the spacing after the last "
-        "request that left"
-    ),
-)
 def test_a_cool_down_holds_back_a_request_already_waiting_on_the_wire() -> None:
     """A 429 arrives while a request waits in `before_wire` (it took its slot, the one
     before it left late): nothing may be sent during the cool-down. `acquire` re-checks the
@@ -289,13 +282,6 @@ def test_a_cool_down_holds_back_a_request_already_waiting_on_the_wire() -> None:
 PILE, STREAM = 8, 40
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "before_wire is not FIFO: its waiters re-sleep to the same instant and newcomers "
-        "can overtake them indefinitely"
-    ),
-)
 def test_requests_waiting_on_the_wire_are_served_first_come_first_served() -> None:
     """Eight requests took their slots while a token was being fetched and reach the wire
     together when it arrives (the task runner takes a slot before its request waits for the
@@ -330,10 +316,6 @@ def test_requests_waiting_on_the_wire_are_served_first_come_first_served() -> No
     assert max(waits) <= (PILE + 1) * pacer.interval, f"a request waited {max(waits):.1f}s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="before_wire returns at once for burst > 1: a pile of held-up requests leaves together",
-)
 def test_a_burst_pacer_does_not_let_a_pile_of_held_up_requests_out_at_once() -> None:
     """With ``burst=2`` at most two requests may leave back to back (the class promises at
     most ``burst - 1 + w / interval`` in any window of ``w`` seconds). Requests held up

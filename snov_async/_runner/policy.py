@@ -272,8 +272,9 @@ class PollPolicy:
             task.guess = guess
         task.last_in_progress = age
         if not estimator.confident or task.resumed:
-            # Nothing known yet: look again at an age growing geometrically.
-            growth = self.probe_growth(peers)
+            # Nothing known yet: look again at an age growing geometrically. A resumed task
+            # probes for itself alone (what it learns teaches no one): it doubles.
+            growth = self.probe_growth(1 if task.resumed else peers)
             task.next_poll = task.started + max(growth * age, age + self._interval())
             return
         gap = (BUSY_GAP if blocked else IDLE_GAP) * estimator.expected()

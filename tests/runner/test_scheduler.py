@@ -324,14 +324,6 @@ def wasted_polls_per_resumed_task(tasks: int, remaining: float) -> float:
     return (fake.polls - tasks) / tasks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a resumed task probes alone (it learns nothing for the others) but its growth "
-        "shrinks with every task of its operation on the board, now down to 1.05: "
-        "40 resumed tasks waste 18 polls each, 12 alone (11 before 6eb5436)"
-    ),
-)
 def test_a_resumed_task_wastes_no_more_polls_for_having_company() -> None:
     """A rerun collects what the last run left running. A resumed task's age says nothing,
     so each probes on its own at geometrically growing ages; nobody waits for what it
