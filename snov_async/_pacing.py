@@ -159,7 +159,8 @@ class EvenPacer:
         first served: nobody is overtaken), on the same bucket as `acquire` (``burst``
         back-to-back after an idle period, then one per interval), and never inside a
         cool-down: one that begins while a request waits here holds it back too. A cancelled
-        wait gives its time back when nobody reserved after it.
+        wait gives its time back when nobody reserved after it. One that wakes late (the
+        loop was busy when its time came) pushes the next an interval after it.
         """
         loop, _ = self._bound()
         while True:
@@ -173,7 +174,11 @@ class EvenPacer:
                 if self._wire_tat == reserved:  # the latest reservation: nobody is behind it
                     self._wire_tat = reserved - self._interval
                 raise
-            if loop.time() >= self._blocked_until:
+            left = loop.time()
+            if left >= self._blocked_until:
+                # Woken late (a blocked loop, a collection)? The next leaves an interval
+                # after this one really left, not after when it was due.
+                self._wire_tat = max(self._wire_tat, left + self._interval)
                 return
             # A cool-down began while this request waited: reserve again, behind it.
 

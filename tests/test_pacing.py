@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from snov_async import ConfigurationError, EvenPacer
 from snov_async._auth import TokenManager
 from snov_async._secrets import Secret
-from tests.vtime import run_virtual
+from tests.vtime import VirtualTimeLoop, run_virtual
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -388,3 +388,33 @@ def test_after_a_long_blocked_loop_queued_requests_do_not_wait_on_the_wire() -> 
 
     waits = run_virtual(scenario)
     assert len(waits) == 60 and max(waits) == 0.0
+
+
+def test_a_request_woken_late_on_the_wire_pushes_the_next_one_back() -> None:
+    """A request waiting in `before_wire` for its time is woken 45 ms late (the loop was
+    busy: a full garbage collection just then). The next request, on time, must still leave
+    an interval after it really left, not after when it was due."""
+    pacer = EvenPacer(1200)
+    interval = pacer.interval
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        t0 = loop.time()
+        left: list[float] = []
+
+        async def one(start: float) -> None:
+            await asyncio.sleep(start)
+            await pacer.before_wire()
+            left.append(loop.time())
+
+        def busy() -> None:  # the loop is held 45 ms just as the second one is due
+            loop.clock.now += 0.045
+
+        loop.call_at(t0 + interval - 1e-6, busy)
+        await asyncio.gather(one(0.0), one(0.001), one(2 * interval))
+        return sorted(left)
+
+    stamps = run_virtual(scenario)
+    assert stamps[1] - stamps[0] >= interval + 0.04  # the late one
+    assert stamps[2] - stamps[1] >= interval - 1e-9  # the next kept its distance
