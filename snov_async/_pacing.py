@@ -28,7 +28,13 @@ logger = logging.getLogger("snov_async")
 
 @runtime_checkable
 class Pacer(Protocol):
-    """What the HTTP core needs from a pacer."""
+    """What the HTTP core needs from a pacer.
+
+    Two more methods are used when a pacer has them (`EvenPacer` does): ``before_wire()``,
+    awaited for every attempt just before it goes on the wire (to space what leaves, not only
+    the slots), and ``cooling_for()``, the seconds left of a cool-down (a call that would wait
+    longer than the retry policy allows fails at once, unsent).
+    """
 
     async def acquire(self) -> None:
         """Wait until one more request may be sent, and count it."""
