@@ -448,7 +448,7 @@ class HTTPCore:
         body: list[tuple[str, str | Secret]] | None,
         json: Any,
         token: Secret | None,
-        departure: _Departure | None = None,
+        departure: _Departure,
     ) -> tuple[int, dict[str, str], bytes | None]:
         """One exchange on the wire: ``(status, headers, body)``; the body is ``None`` when it
         is larger than ``max_response_size`` (the connection is then closed, not drained)."""
@@ -461,7 +461,7 @@ class HTTPCore:
             headers=self._headers(token),
             timeout=_CALL_TIMEOUT.get() or self.timeout,
             allow_redirects=False,
-            middlewares=(self._resend_guard(method, departure or _Departure()),),
+            middlewares=(self._resend_guard(method, departure),),
         ) as resp:
             return resp.status, dict(resp.headers), await self._read_capped(resp)
 
