@@ -360,6 +360,12 @@ class SnovClient:
             pacer = EvenPacer(requests_per_minute, burst=burst, margin=pacing_margin)
         elif not isinstance(pacer, Pacer):
             raise ConfigurationError("pacer must have acquire() and cool_down()", field="pacer")
+        for optional in ("before_wire", "cooling_for"):  # used when present (see `Pacer`)
+            method = getattr(pacer, optional, None)
+            if method is not None and not callable(method):
+                raise ConfigurationError(
+                    f"pacer.{optional} must be a method when the pacer has it", field="pacer"
+                )
         self.client_id = client_id
         #: The id of (API, account) naming this client's Redis keys and journal records.
         self.scope = scope

@@ -287,3 +287,54 @@ async def test_a_post_that_timed_out_waiting_to_leave_is_not_an_unknown_outcome(
         if isinstance(out, OutcomeUnknownError) and str(n) not in received
     ]
     assert never_sent == [], f"{len(never_sent)} starts never sent, reported as unknown"
+
+
+async def test_a_paid_start_that_left_and_then_timed_out_is_unknown_and_sent_once(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """The other side of the wire-spacing classification: a start that got past
+    `before_wire` and onto the wire, then timed out waiting for its answer, may have been
+    charged. It is `OutcomeUnknownError`, and nobody sends it again."""
+    received: list[str] = []
+
+    async def slow(request: web.Request) -> web.Response:
+        received.append(request.method)
+        await asyncio.sleep(2.0)  # longer than the call's timeout
+        return web.json_response({"success": True, "data": {"task_hash": "h"}})
+
+    url = await serve(slow)
+    pacer = EvenPacer(3000)
+    async with SnovClient(CLIENT_ID, CLIENT_SECRET, base_url=url, pacer=pacer) as snov:
+        await snov.account.balance()  # the token first: only the start is in question
+        received.clear()
+        with pytest.raises(OutcomeUnknownError):
+            await snov._http.request("POST", "/v2/start", form={"n": "1"}, timeout=0.3)
+    assert received == ["POST"]
+
+
+class NotAMethod(EvenPacer):
+    before_wire = 5  # type: ignore[assignment]
+
+
+def test_a_pacer_whose_before_wire_is_not_a_method_is_refused_up_front() -> None:
+    with pytest.raises(ConfigurationError, match=r"pacer\.before_wire must be a method"):
+        SnovClient(CLIENT_ID, CLIENT_SECRET, pacer=NotAMethod())
+
+
+async def test_a_custom_pacer_with_a_plain_before_wire_is_used(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """``before_wire`` may be a plain function in a custom pacer: called, not awaited."""
+    calls_seen: list[str] = []
+
+    class Plain(EvenPacer):
+        def before_wire(self) -> None:  # type: ignore[override]
+            calls_seen.append("wire")
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response(BALANCE)
+
+    url = await serve(ok)
+    async with SnovClient(CLIENT_ID, CLIENT_SECRET, base_url=url, pacer=Plain()) as snov:
+        await snov.account.balance()
+    assert calls_seen == ["wire", "wire"]  # the token request, then the call

@@ -38,3 +38,9 @@ def test_the_client_still_refuses_what_is_not_a_receiver() -> None:
 
     with pytest.raises(ConfigurationError, match="WebhookReceiver"):
         SnovClient("id", "secret", webhook=object())  # type: ignore[arg-type]
+
+
+def test_a_star_import_gets_every_exported_name() -> None:
+    namespace: dict[str, object] = {}
+    exec("from snov_async.webhooks import *", namespace)
+    assert set(webhooks.__all__) <= set(namespace)
