@@ -43,6 +43,7 @@ import concurrent.futures
 import hmac
 import inspect
 import logging
+import re
 import secrets
 import time
 import weakref
@@ -52,7 +53,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import _validate
 from .._secrets import remember
+from ..errors import ConfigurationError
 from .events import TaskResult, WebhookEvent, parse_event
 
 __all__ = ["EventStream", "WebhookReceiver"]
@@ -63,6 +66,9 @@ Callback = Callable[[WebhookEvent], Awaitable[None] | None]
 MAX_BODY = 1024 * 1024
 #: Pushed task results kept for a task whose start has not answered yet.
 REMEMBERED = 10_000
+#: ... and the bytes of their bodies at most (oldest forgotten first): pushes nobody takes
+#: (their task was polled to the end, or they belong to another process) must not pile up.
+EARLY_BYTES = 16 * 1024 * 1024
 #: Snov.io retries a delivery for about 38 hours: remember digests for 48.
 DEDUPE_WINDOW = 48 * 3600.0
 #: Digests remembered at most (a few dozen bytes each).
@@ -73,6 +79,12 @@ CALLBACK_THREADS = 4
 MAX_PENDING_CALLBACKS = 1_000
 
 _CLOSED: Any = object()
+#: A path token: one URL-safe path segment of at least 22 characters (128 bits at random).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,512}")
+
+
+def _size(value: Any, field: str, low: int = 1) -> int:
+    return _validate.integer(value, field, low, error=ConfigurationError)
 
 
 class _Dedupe:
@@ -133,6 +145,7 @@ class EventStream:
             raise StopAsyncIteration
         event = await self._queue.get()
         if event is _CLOSED:
+            self._queue.put_nowait(_CLOSED)  # for the next reader of this stream
             raise StopAsyncIteration
         return event
 
@@ -197,25 +210,40 @@ class WebhookReceiver:
         callback_threads: int = CALLBACK_THREADS,
         max_pending_callbacks: int = MAX_PENDING_CALLBACKS,
     ) -> None:
+        if public_url is not None:
+            _validate.web_url(public_url, "public_url", error=ConfigurationError)
+        if not isinstance(host, str) or not host:
+            raise ConfigurationError("host must be a host name or address", field="host")
+        if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):
+            raise ConfigurationError(
+                "token must be at least 22 characters of A-Z a-z 0-9 _ - "
+                "(secrets.token_urlsafe(32) makes one)",
+                field="token",
+            )
         self.public_url = public_url.rstrip("/") if public_url else None
         self.host = host
-        self.port = port
+        self.port = _validate.integer(port, "port", 0, 65535, error=ConfigurationError)
         self._token = token or secrets.token_urlsafe(32)
         remember(self._token)  # redacted from the SDK's errors and logs
-        self.max_body = max_body
-        self.body_timeout = body_timeout
-        self.max_queue = max_queue
-        self.max_pending_callbacks = max_pending_callbacks
-        self._dedupe = _Dedupe(dedupe_window, max_remembered)
+        self.max_body = _size(max_body, "max_body")
+        self.body_timeout = _validate.number(body_timeout, "body_timeout", above=0)
+        self.max_queue = _size(max_queue, "max_queue")
+        self.max_pending_callbacks = _size(max_pending_callbacks, "max_pending_callbacks")
+        self._dedupe = _Dedupe(
+            _validate.number(dedupe_window, "dedupe_window", low=0),
+            _size(max_remembered, "max_remembered"),
+        )
         #: The clock of the dedupe window (monotonic seconds); tests replace it.
         self.clock: Callable[[], float] = time.monotonic
         self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
         self._callbacks: list[tuple[type[WebhookEvent], Callback, bool]] = []
-        self._threads = callback_threads
+        self._threads = _size(callback_threads, "callback_threads")
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending = 0
         self._waiters: dict[str, asyncio.Future[TaskResult]] = {}
         self._early: collections.OrderedDict[str, TaskResult] = collections.OrderedDict()
+        self._early_sizes: dict[str, int] = {}
+        self._early_bytes = 0
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         #: Deliveries accepted, redeliveries dropped, requests refused (404, 408, 413, 503).
@@ -274,13 +302,25 @@ class WebhookReceiver:
             if waiter is not None and not waiter.done():
                 waiter.set_result(event)
             else:
-                self._early[event.task_hash] = event
-                if len(self._early) > REMEMBERED:
-                    self._early.popitem(last=False)
+                self._keep_early(event, len(body))
         for kind, callback, in_thread in self._callbacks:
             if isinstance(event, kind):
                 self._run_callback(callback, event, in_thread)
         return event
+
+    def _keep_early(self, event: TaskResult, size: int) -> None:
+        self._take_early(event.task_hash)
+        self._early[event.task_hash] = event
+        self._early_sizes[event.task_hash] = size
+        self._early_bytes += size
+        while len(self._early) > REMEMBERED or (
+            self._early_bytes > EARLY_BYTES and len(self._early) > 1
+        ):
+            self._take_early(next(iter(self._early)))
+
+    def _take_early(self, task_hash: str) -> TaskResult | None:
+        self._early_bytes -= self._early_sizes.pop(task_hash, 0)
+        return self._early.pop(task_hash, None)
 
     def _deliver(self, body: bytes) -> int:
         """The status for a delivery's complete body (taking it unless overloaded)."""
@@ -374,14 +414,15 @@ class WebhookReceiver:
         taken yet; further ones are dropped and counted (``stream.dropped``,
         ``receiver.dropped``). With no stream open, events are not kept at all.
         """
-        return EventStream(self, self.max_queue if max_queue is None else max_queue)
+        size = self.max_queue if max_queue is None else _size(max_queue, "max_queue")
+        return EventStream(self, size)
 
     async def task_result(self, task_hash: str, timeout: float | None = None) -> TaskResult:
         """Wait for the pushed result of ``task_hash`` (already arrived ones return at once).
 
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
-        early = self._early.pop(task_hash, None)
+        early = self._take_early(task_hash)
         if early is not None:
             return early
         waiter = self._waiters.get(task_hash)
@@ -396,7 +437,7 @@ class WebhookReceiver:
 
     def pushed(self, task_hash: str) -> TaskResult | None:
         """The pushed result of ``task_hash`` if it has arrived (taken out)."""
-        return self._early.pop(task_hash, None)
+        return self._take_early(task_hash)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until every callback started so far has finished (at most ``timeout``)."""

@@ -411,3 +411,95 @@ def test_expired_digests_leave_memory() -> None:
     now[0] = 61.0
     deliver(10_000)
     assert receiver.remembered == 1
+
+
+# Break attempts (a later adversarial pass) -------------------------------------------------
+
+
+async def test_every_reader_of_a_stream_is_released_when_the_receiver_stops(harness: Any) -> None:
+    """Two tasks reading one stream (a worker pool on one queue): stopping the receiver, or
+    closing the stream, lets both go (the second one used to wait forever)."""
+    h = await harness()
+    stream = h.receiver.events()
+    readers = [asyncio.ensure_future(anext(stream)) for _ in range(3)]
+    await asyncio.sleep(0)
+    await h.receiver.stop()
+    for _ in range(10):  # a released reader finishes within a turn or two of the loop
+        await asyncio.sleep(0)
+    waiting = [task for task in readers if not task.done()]
+    for task in waiting:
+        task.cancel()
+    assert not waiting
+    assert all(isinstance(task.exception(), StopAsyncIteration) for task in readers)
+
+
+async def test_pushed_results_nobody_waits_for_are_bounded_in_bytes(harness: Any) -> None:
+    """Pushes that arrive after their task was polled to the end (or that belong to another
+    process) are never taken: they must not pile up to 10,000 x max_body."""
+    h = await harness()
+    pad = "x" * (200 * 1024)
+    hashes = [f"task{n}" for n in range(300)]  # 60 MB of results, nobody waiting
+    for task_hash in hashes:
+        body = {"status": "completed", "data": [pad], "meta": {"task_hash": task_hash}}
+        assert await h.deliver(json.dumps(body).encode()) == 200
+    kept = sum(len(json.dumps(event.payload)) for event in h.receiver._early.values())
+    assert kept <= 32 << 20  # was all 60 MB (and up to 10,000 x 1 MiB)
+    # The newest are the ones kept (a push may arrive just before its start is answered).
+    assert h.receiver.pushed(hashes[-1]) is not None
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"max_queue": 0},  # asyncio.Queue(0) is unbounded
+        {"max_queue": -1},
+        {"max_queue": 1.5},
+        {"max_body": 0},
+        {"max_body": -1},
+        {"body_timeout": float("nan")},
+        {"body_timeout": float("inf")},
+        {"body_timeout": 0},
+        {"body_timeout": "10"},
+        {"dedupe_window": float("nan")},  # every digest expires at once: no dedupe at all
+        {"dedupe_window": -1.0},
+        {"max_remembered": 0},
+        {"max_remembered": True},
+        {"callback_threads": 0},  # every plain callback would fail at its first event
+        {"max_pending_callbacks": 0},  # every delivery would be answered 503
+        {"port": -1},
+        {"port": 70000},
+        {"host": ""},
+        {"public_url": "not a url"},
+        {"public_url": "ftp://hooks.example.com"},
+        {"token": "abc"},  # guessable
+        {"token": "x" * 21},
+        {"token": "a/b" + "x" * 40},  # not one path segment: the log filter would show a part
+        {"token": "ab cd" + "x" * 40},
+        {"token": "%41" + "x" * 40},
+        {"token": 12345},
+    ],
+    ids=repr,
+)
+def test_settings_that_break_a_bound_are_refused_at_construction(settings: dict[str, Any]) -> None:
+    from snov_async.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        WebhookReceiver(**settings)
+
+
+def test_a_stream_size_that_breaks_the_bound_is_refused() -> None:
+    from snov_async.errors import ConfigurationError
+
+    receiver = WebhookReceiver()
+    for size in (0, -1, 2.5):
+        with pytest.raises(ConfigurationError):
+            receiver.events(max_queue=size)  # type: ignore[arg-type]
+
+
+def test_good_settings_are_kept() -> None:
+    token = "A" * 11 + "b-_" * 11
+    receiver = WebhookReceiver(
+        "https://hooks.example.com/", token=token, dedupe_window=0, max_queue=1, port=65535
+    )
+    assert receiver.url == f"https://hooks.example.com/snov-webhooks/{token}"
+    assert receiver.events().closed is False
