@@ -7,19 +7,24 @@ access log writes every request's path. Two ways to hide it:
   to ``web.AppRunner``) — aiohttp's own access log format, with the token replaced by ``***``;
 * any server that logs through :mod:`logging` (uvicorn, hypercorn, gunicorn, aiohttp too):
   ``hide_webhook_paths()`` puts a `WebhookPathFilter` on their access loggers
-  (``uvicorn.access``, ``hypercorn.access``, ``gunicorn.access``, ``aiohttp.access``), or put
-  the filter on a logger or handler of your own.
+  (``uvicorn.access``, ``hypercorn.access``, ``gunicorn.access``, ``aiohttp.access``) and on
+  ``uvicorn.asgi`` (uvicorn's ``--log-level trace`` writes every request's scope there), or
+  put the filter on a logger or handler of your own.
 
 Both rewrite ``/snov-webhooks/<token>`` to ``/snov-webhooks/***`` wherever it appears in a
 record: its message, its arguments (uvicorn passes the path as one) and its extra fields
 (aiohttp passes the request line as one), keeping each argument's place so that the servers'
-own formatters still work.
+own formatters still work. Servers log the request line as it was sent, so the path is
+recognised however it is spelled (``snov%2Dwebhooks``, ``%2F``, ``//``, a backslash, any
+case), and the tokens of this process's receivers are replaced wherever they appear, in any
+mix of plain and percent-encoded characters.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -34,22 +39,72 @@ __all__ = [
 ]
 
 #: The access loggers of the usual servers.
-ACCESS_LOGGERS = ("uvicorn.access", "hypercorn.access", "gunicorn.access", "aiohttp.access")
+ACCESS_LOGGERS = (
+    "uvicorn.access",
+    "hypercorn.access",
+    "gunicorn.access",
+    "aiohttp.access",
+    "uvicorn.asgi",  # not an access log, but at trace level it writes every request's scope
+)
 
-_PATH = re.compile(r"(/snov-webhooks/)[^/?#\s\"']+")
-_PATH_BYTES = re.compile(rb"(/snov-webhooks/)[^/?#\s\"']+")
+# The webhook path however a client spelled it (a server logs what it was sent).
+_SHAPE = r"(/snov(?:-|%2d)webhooks(?:/|\\|%2f|%5c)+)[^/?#\s\"'\\]+"
+_PATH = re.compile(_SHAPE, re.IGNORECASE)
+_PATH_BYTES = re.compile(_SHAPE.encode(), re.IGNORECASE)
+
+#: Tokens of the receivers made in this process (the most recent `MAX_TOKENS`).
+MAX_TOKENS = 256
+_tokens: dict[str, None] = {}
+_lock = threading.Lock()
+_known: tuple[re.Pattern[str], re.Pattern[bytes]] | None = None
+
+
+def remember_token(token: str) -> None:
+    """Hide ``token`` wherever it appears in a record, in any mix of plain and
+    percent-encoded characters (each receiver calls this for its own)."""
+    global _known
+    with _lock:
+        _tokens.pop(token, None)
+        _tokens[token] = None
+        while len(_tokens) > MAX_TOKENS:
+            del _tokens[next(iter(_tokens))]
+        _known = None
+
+
+def _known_patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
+    global _known
+    known = _known
+    if known is None and _tokens:
+        with _lock:
+            spelled = "|".join(
+                "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in token) for token in _tokens
+            )
+            known = _known = (
+                re.compile(spelled, re.IGNORECASE),
+                re.compile(spelled.encode(), re.IGNORECASE),
+            )
+    return known
 
 
 def redact_path(text: str) -> str:
-    """``text`` with the token of every webhook path replaced by ``***``."""
-    return _PATH.sub(r"\1***", text)
+    """``text`` with the token of every webhook path, and every token of this process's
+    receivers, replaced by ``***``."""
+    text = _PATH.sub(r"\1***", text)
+    known = _known_patterns()
+    return known[0].sub("***", text) if known else text
+
+
+def _redact_bytes(data: bytes) -> bytes:
+    data = _PATH_BYTES.sub(rb"\1***", data)
+    known = _known_patterns()
+    return known[1].sub(b"***", data) if known else data
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return redact_path(value)
     if isinstance(value, bytes):
-        return _PATH_BYTES.sub(rb"\1***", value)
+        return _redact_bytes(value)
     if isinstance(value, tuple):
         return tuple(_clean(v) for v in value)
     if isinstance(value, list):

@@ -57,6 +57,7 @@ from .. import _validate
 from .._secrets import remember
 from ..errors import ConfigurationError
 from .events import TaskResult, WebhookEvent, parse_event
+from .logs import remember_token
 
 __all__ = ["EventStream", "WebhookReceiver"]
 
@@ -225,6 +226,7 @@ class WebhookReceiver:
         self.port = _validate.integer(port, "port", 0, 65535, error=ConfigurationError)
         self._token = token or secrets.token_urlsafe(32)
         remember(self._token)  # redacted from the SDK's errors and logs
+        remember_token(self._token)  # and from the servers' logs, however it is spelled
         self.max_body = _size(max_body, "max_body")
         self.body_timeout = _validate.number(body_timeout, "body_timeout", above=0)
         self.max_queue = _size(max_queue, "max_queue")
