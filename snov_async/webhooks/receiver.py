@@ -375,13 +375,15 @@ class WebhookReceiver:
         """Authorise ``path`` (the part after any mount prefix), then take the body."""
         if request.method != "POST" or not self._authorised(path):
             self.refused += 1
-            return web.Response(status=404)
+            # Exactly what the host app answers for a path it does not have (its middlewares
+            # included): nothing tells a wrong token from a wrong address.
+            raise web.HTTPNotFound()
         try:
             return await self._body_answer(request)
         except Exception:  # never a 500
             logger.exception("webhook request could not be handled")
             self.refused += 1
-            return web.Response(status=400)
+            return _broken(request, web.Response(status=400))
 
     # Consuming ---------------------------------------------------------------------------
 
@@ -470,9 +472,9 @@ class WebhookReceiver:
         except asyncio.TimeoutError:
             self.refused += 1
             return web.Response(status=408)
-        except Exception:  # the sender hung up mid-body: nobody to answer, nothing to take
+        except Exception:  # the sender hung up mid-body, or sent what aiohttp cannot decode
             self.aborted += 1
-            return web.Response(status=400)
+            return _broken(request, web.Response(status=400))
         if body is None:
             self.refused += 1
             return web.Response(status=413)
@@ -599,6 +601,16 @@ class WebhookReceiver:
 
 
 _DISCONNECTED: Any = object()
+
+
+def _broken(request: web.Request, response: web.Response) -> web.Response:
+    """``response``, ending the connection, for a body that could not be read: aiohttp would
+    otherwise read on after the answer, meet the same error (a ``Content-Encoding`` it cannot
+    decode) and log it as an ``Unhandled exception``."""
+    if request.content.exception() is not None:
+        request.content.feed_eof()  # nothing more will be read from it
+        response.force_close()
+    return response
 
 
 def _is_async(callback: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -503,3 +504,86 @@ def test_good_settings_are_kept() -> None:
     )
     assert receiver.url == f"https://hooks.example.com/snov-webhooks/{token}"
     assert receiver.events().closed is False
+
+
+async def raw_post(
+    port: int, target: str, headers: dict[str, str], body: bytes
+) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(
+        f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{head}"
+        "Connection: close\r\n\r\n".encode()
+    )
+    writer.write(body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+# (br and zstd without their decoder installed are refused by aiohttp's parser before any
+# handler runs, with its own ERROR line: the host server's doing, not the receiver's.)
+@pytest.mark.parametrize("encoding", ["deflate", "gzip", "x-unknown"])
+async def test_a_body_aiohttp_cannot_decode_leaves_no_error_in_the_server_log(
+    harness: Any, encoding: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiohttp decodes ``Content-Encoding`` itself; a body it cannot decode used to end in an
+    ``Unhandled exception`` traceback on ``aiohttp.server`` (ERROR) once the 400 was sent
+    (aiohttp reads on after the handler and met the error again). (A stranger's body that no
+    handler reads, the host app's own 404s included, is aiohttp's to drain.)"""
+    h = await harness()
+    caplog.set_level(logging.DEBUG)
+    garbage = b"\x00\x01not compressed at all" * 10
+    headers = {"Content-Encoding": encoding}
+    if isinstance(h, AiohttpHarness):
+        statuses = []
+        for _ in range(2):  # the connection it came on is closed: the next one is served
+            status, _ = await raw_post(h.port, "/hooks" + h.receiver.path, headers, garbage)
+            statuses.append(status)
+        for _ in range(20):  # the server's own reading happens after the answer
+            await asyncio.sleep(0)
+    else:  # an ASGI server passes the body as it came: it is not JSON, so a GenericEvent
+        statuses = [await h.deliver(garbage)]
+    assert all(200 <= s < 500 for s in statuses), statuses
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert h.receiver.received <= 1
+
+
+async def test_a_wrong_token_gets_the_same_answer_as_any_unknown_path(harness: Any) -> None:
+    """No oracle: inside the host app, a wrong token (or a right token with the wrong method)
+    is answered exactly like a path that does not exist at all."""
+    h = await harness()
+    if isinstance(h, AsgiHarness):
+        # A bare ASGI app cannot know its host's 404: within the mount every refusal is one.
+        app = h.receiver.asgi_app()
+        answers = []
+        for path, method in (
+            (h.receiver.path[:-2] + "xx", "POST"),
+            (h.receiver.path, "GET"),
+            ("/nothing", "POST"),
+        ):
+            sent: list[dict[str, Any]] = []
+
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": b"{}", "more_body": False}
+
+            async def send(message: dict[str, Any], sent: list[Any] = sent) -> None:
+                sent.append(message)
+
+            await app(
+                {"type": "http", "method": method, "path": path, "headers": []}, receive, send
+            )
+            answers.append(sent)
+        assert answers[0] == answers[1] == answers[2]
+        assert answers[0][0]["status"] == 404
+        return
+    token = h.receiver.path.rsplit("/", 1)[1]
+    wrong = "B" * len(token) if token[0] != "B" else "C" * len(token)
+    unknown = await raw_post(h.port, "/nothing-here", {}, b"{}")
+    assert unknown[0] == 404
+    assert await raw_post(h.port, f"/hooks/snov-webhooks/{wrong}", {}, b"{}") == unknown
+    assert await raw_post(h.port, "/hooks/elsewhere", {}, b"{}") == unknown
+    assert h.receiver.received == 0
