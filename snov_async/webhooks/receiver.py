@@ -8,7 +8,8 @@ Whatever arrives, the answer is a 2xx or a 4xx, never a 500, and at most a `Gene
 
 * a body larger than ``max_body`` is refused (413) without being read further; one that has
   not arrived within ``body_timeout`` seconds (a slow or stalled sender) gets a 408; one cut
-  short (the sender hung up, an ASGI ``http.disconnect``) is dropped without an event;
+  short (the sender hung up, an ASGI ``http.disconnect``) is dropped without an event (and
+  answered 400 all the same, for whatever sits between the receiver and the gone client);
 * anything that is not an event Snov.io documents — not JSON, binary, nested too deep — is a
   `GenericEvent`;
 * redeliveries (Snov.io retries a delivery for about 38 hours) are recognised by the body's
@@ -513,9 +514,14 @@ class WebhookReceiver:
                 self.refused += 1
                 status = 400
             if status is None:
-                return  # the client is gone: nothing to answer
-            await send({"type": "http.response.start", "status": status, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok" if status == 200 else b""})
+                # The client is gone, but answer all the same: a host app's middleware
+                # (Starlette's BaseHTTPMiddleware) raises when an app sends no response.
+                status = 400
+            try:
+                await send({"type": "http.response.start", "status": status, "headers": []})
+                await send({"type": "http.response.body", "body": b"ok" if status == 200 else b""})
+            except OSError:  # how a server may say that the client is gone
+                pass
 
         return app
 

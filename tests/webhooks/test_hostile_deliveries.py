@@ -354,7 +354,8 @@ async def test_an_endless_body_is_cut_off_at_the_cap(harness: Any) -> None:
 async def test_a_body_cut_short_is_dropped(harness: Any) -> None:
     h = await harness()
     stream = h.receiver.events()
-    assert await h.deliver(json.dumps(RESULT).encode(), hang_up=True) is None
+    # Nobody reads the answer (the ASGI app still sends one: see the middleware test below).
+    assert await h.deliver(json.dumps(RESULT).encode(), hang_up=True) in (None, 400)
     for _ in range(50):  # the aiohttp side notices the hang-up on its own time
         if h.receiver.aborted:
             break
@@ -587,3 +588,75 @@ async def test_a_wrong_token_gets_the_same_answer_as_any_unknown_path(harness: A
     assert await raw_post(h.port, f"/hooks/snov-webhooks/{wrong}", {}, b"{}") == unknown
     assert await raw_post(h.port, "/hooks/elsewhere", {}, b"{}") == unknown
     assert h.receiver.received == 0
+
+
+async def test_a_client_gone_mid_body_leaves_no_error_behind_a_host_middleware() -> None:
+    """FastAPI/Starlette apps often have an ``@app.middleware("http")`` (logging, timing). When
+    the sender hung up mid-body the receiver sent nothing, and that middleware raised
+    ``RuntimeError("No response returned.")``: an ``Exception in ASGI application`` traceback
+    in uvicorn's log (and a 500) for every hang-up. Still no event, of course."""
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.routing import Mount
+
+    async def passing(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    receiver = make_receiver()
+    host = Starlette(
+        routes=[Mount("/hooks", app=receiver.asgi_app())],
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=passing)],
+    )
+    stream = receiver.events()
+    script = [
+        {"type": "http.request", "body": b'{"event_object": "pros', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return script.pop(0) if script else {"type": "http.disconnect"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/hooks" + receiver.path,
+        "raw_path": b"/hooks" + receiver.path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-length", b"100")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+    }
+    await host(scope, receive, send)  # raised RuntimeError("No response returned.")
+    assert receiver.aborted == 1 and receiver.received == 0
+    assert stream._queue.qsize() == 0
+    assert sent and sent[0]["status"] < 500
+
+
+async def test_a_server_that_raises_on_send_to_a_gone_client_is_fine() -> None:
+    """ASGI lets a server raise an ``OSError`` when the app answers a client that is gone."""
+    receiver = make_receiver()
+    app = receiver.asgi_app()
+    script = [
+        {"type": "http.request", "body": b"{", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return script.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        raise OSError("client disconnected")
+
+    await app({"type": "http", "method": "POST", "path": receiver.path}, receive, send)
+    assert receiver.aborted == 1 and receiver.received == 0
