@@ -47,10 +47,11 @@ import logging
 import re
 import secrets
 import time
+import traceback
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -81,6 +82,7 @@ CALLBACK_THREADS = 4
 MAX_PENDING_CALLBACKS = 1_000
 
 _CLOSED: Any = object()
+_T = TypeVar("_T")
 #: A path token: one URL-safe path segment of at least 22 characters (128 bits at random).
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,512}")
 
@@ -379,12 +381,20 @@ class WebhookReceiver:
             # Exactly what the host app answers for a path it does not have (its middlewares
             # included): nothing tells a wrong token from a wrong address.
             raise web.HTTPNotFound()
+        answer = await self._guarded(self._body_answer(request), None)
+        return answer if answer is not None else _broken(request, web.Response(status=400))
+
+    async def _guarded(self, work: Awaitable[_T], failed: _T) -> _T:
+        """``await work``; an unexpected failure is logged and gives ``failed`` (never a 500).
+        Its frames are cleared first: they hold the request (its path carries the token), and
+        error reporters collect the locals of a logged traceback. (This frame holds none.)"""
         try:
-            return await self._body_answer(request)
-        except Exception:  # never a 500
-            logger.exception("webhook request could not be handled")
+            return await work
+        except Exception as exc:
+            traceback.clear_frames(exc.__traceback__)
+            logger.error("webhook request could not be handled", exc_info=exc)
             self.refused += 1
-            return _broken(request, web.Response(status=400))
+            return failed
 
     # Consuming ---------------------------------------------------------------------------
 
@@ -507,12 +517,7 @@ class WebhookReceiver:
                         return
             if scope["type"] != "http":
                 return
-            try:
-                status = await self._asgi_status(scope, receive)
-            except Exception:  # never a 500
-                logger.exception("webhook request could not be handled")
-                self.refused += 1
-                status = 400
+            status = await self._guarded(self._asgi_status(scope, receive), 400)
             if status is None:
                 # The client is gone, but answer all the same: a host app's middleware
                 # (Starlette's BaseHTTPMiddleware) raises when an app sends no response.

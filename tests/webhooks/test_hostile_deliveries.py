@@ -660,3 +660,33 @@ async def test_a_server_that_raises_on_send_to_a_gone_client_is_fine() -> None:
 
     await app({"type": "http", "method": "POST", "path": receiver.path}, receive, send)
     assert receiver.aborted == 1 and receiver.received == 0
+
+
+async def test_a_failure_logged_by_the_receiver_carries_no_token_in_its_frames(
+    harness: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver logs an unexpected failure with its traceback. Error reporters (Sentry and
+    the like) collect that traceback with every frame's locals: the frames held the request's
+    scope and path, token included."""
+    import traceback
+
+    h = await harness()
+    token = h.receiver.path.rsplit("/", 1)[1]
+
+    def bug(body: bytes) -> int:
+        raise RuntimeError("a bug in the receiver")
+
+    monkeypatch.setattr(h.receiver, "_deliver", bug)
+    if isinstance(h, AsgiHarness):
+        h.app = h.receiver.asgi_app()
+    with caplog.at_level(logging.ERROR, logger="snov_async.webhooks"):
+        assert await h.deliver(body_of(1)) == 400  # never a 500
+    records = [r for r in caplog.records if r.exc_info]
+    assert records
+    for record in records:
+        assert record.exc_info is not None
+        shown = "".join(
+            traceback.TracebackException(*record.exc_info, capture_locals=True).format()
+        )
+        assert "a bug in the receiver" in shown
+        assert token not in shown
