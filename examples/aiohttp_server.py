@@ -62,7 +62,9 @@ async def domain(request: web.Request) -> web.Response:
 
 def make_app(public_url: str = f"http://{HOST}:{PORT}") -> web.Application:
     app = web.Application()
-    receiver = WebhookReceiver(public_url=public_url + "/snov")
+    # The same token across restarts (a subscription keeps working): see examples/fastapi_app.py.
+    token = os.environ.get("SNOV_WEBHOOK_TOKEN") or None
+    receiver = WebhookReceiver(public_url=public_url + "/snov", token=token)
     app[RECEIVER] = receiver
     app.cleanup_ctx.append(snov_client)
     app.router.add_get("/domain", domain)

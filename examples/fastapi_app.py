@@ -24,7 +24,12 @@ from snov_async.sandbox import Sandbox, SandboxConfig
 from snov_async.webhooks import WebhookEvent, WebhookReceiver, hide_webhook_paths
 
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8091")
-receiver = WebhookReceiver(public_url=PUBLIC_URL + "/snov")
+# One token for every worker process and every restart (uvicorn --workers N imports this
+# module once per process); make it once with secrets.token_urlsafe(32) and keep it secret.
+# Without it each process picks its own, and deliveries for another worker's URL get 404.
+receiver = WebhookReceiver(
+    public_url=PUBLIC_URL + "/snov", token=os.environ.get("SNOV_WEBHOOK_TOKEN") or None
+)
 hide_webhook_paths()  # uvicorn's access log would otherwise write the receiver's secret path
 received: list[dict[str, Any]] = []
 

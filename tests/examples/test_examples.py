@@ -85,3 +85,21 @@ def test_fastapi_app() -> None:
         assert path.rsplit("/", 1)[1] not in json.dumps(hooks)
     uvicorn_access = logging.getLogger("uvicorn.access")
     assert any(isinstance(f, WebhookPathFilter) for f in uvicorn_access.filters)
+
+
+def test_fastapi_workers_share_one_webhook_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uvicorn --workers 4`` (or a restart) imports the app once per process: with a random
+    token in each, Snov.io's deliveries reached the one worker whose URL it was given and were
+    404 on the others (and a subscription died with every restart). The example takes its
+    token from the environment; every worker then answers the same URL."""
+    pytest.importorskip("fastapi")
+    import secrets
+
+    from fastapi.testclient import TestClient as FastAPIClient
+
+    monkeypatch.setenv("SNOV_WEBHOOK_TOKEN", secrets.token_urlsafe(32))
+    first, second = load("fastapi_app"), load("fastapi_app")  # two worker processes
+    assert first.receiver is not second.receiver
+    with FastAPIClient(second.app) as client:
+        resp = client.post("/snov" + first.receiver.path, json={"event_object": "prospect"})
+        assert resp.status_code == 200 and second.receiver.received == 1
