@@ -515,6 +515,10 @@ class WebhookReceiver:
                     elif message["type"] == "lifespan.shutdown":
                         await send({"type": "lifespan.shutdown.complete"})
                         return
+            if scope["type"] == "websocket":  # before an accept: the server answers 403
+                self.refused += 1
+                await send({"type": "websocket.close", "code": 1008})
+                return
             if scope["type"] != "http":
                 return
             status = await self._guarded(self._asgi_status(scope, receive), 400)

@@ -690,3 +690,23 @@ async def test_a_failure_logged_by_the_receiver_carries_no_token_in_its_frames(
         )
         assert "a bug in the receiver" in shown
         assert token not in shown
+
+
+async def test_a_websocket_request_is_closed_not_left_hanging() -> None:
+    """A WebSocket upgrade to the mount (no token needed) got no answer from the ASGI app;
+    uvicorn with a WebSocket library installed (``uvicorn[standard]``) then logs ``ASGI
+    callable returned without sending handshake.`` (ERROR) and answers 500. Now the app closes
+    it, which the server turns into a 403."""
+    receiver = make_receiver()
+    app = receiver.asgi_app()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app({"type": "websocket", "path": receiver.path, "headers": []}, receive, send)
+    assert [m["type"] for m in sent] == ["websocket.close"]
+    assert receiver.received == 0
