@@ -43,6 +43,7 @@ import collections
 import concurrent.futures
 import hmac
 import inspect
+import json
 import logging
 import re
 import secrets
@@ -53,6 +54,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+import attrs
 from aiohttp import web
 
 from .. import _validate
@@ -241,7 +243,8 @@ class WebhookReceiver:
         #: The clock of the dedupe window (monotonic seconds); tests replace it.
         self.clock: Callable[[], float] = time.monotonic
         self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
-        self._callbacks: list[tuple[type[WebhookEvent], Callback, bool]] = []
+        #: (kind, callback, in a thread, the SDK's own)
+        self._callbacks: list[tuple[type[WebhookEvent], Callback, bool, bool]] = []
         self._threads = _size(callback_threads, "callback_threads")
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending = 0
@@ -302,15 +305,19 @@ class WebhookReceiver:
         for stream in list(self._streams):
             if not stream._offer(event) and not stream.closed:
                 self.dropped += 1
+        ours: WebhookEvent = event
         if isinstance(event, TaskResult):
-            waiter = self._waiters.pop(event.task_hash, None)
+            # The SDK's own copy of a pushed result: user code may change the payload of the
+            # event it was given (its callbacks can run first, or in a thread).
+            result = ours = attrs.evolve(event, payload=json.loads(body))
+            waiter = self._waiters.pop(result.task_hash, None)
             if waiter is not None and not waiter.done():
-                waiter.set_result(event)
+                waiter.set_result(result)
             else:
-                self._keep_early(event, len(body))
-        for kind, callback, in_thread in self._callbacks:
+                self._keep_early(result, len(body))
+        for kind, callback, in_thread, own in self._callbacks:
             if isinstance(event, kind):
-                self._run_callback(callback, event, in_thread)
+                self._run_callback(callback, ours if own else event, in_thread)
         return event
 
     def _keep_early(self, event: TaskResult, size: int) -> None:
@@ -412,10 +419,10 @@ class WebhookReceiver:
         SDK's own listeners, which only touch the loop's state, run on the loop).
         ``in_thread`` overrides that choice for a plain function.
         """
+        own = str(getattr(callback, "__module__", "") or "").startswith("snov_async.")
         if in_thread is None:
-            own = str(getattr(callback, "__module__", "") or "").startswith("snov_async.")
             in_thread = not _is_async(callback) and not own
-        self._callbacks.append((kind, callback, in_thread))
+        self._callbacks.append((kind, callback, in_thread, own))
         return callback
 
     def events(self, max_queue: int | None = None) -> EventStream:

@@ -183,3 +183,27 @@ async def test_subscriptions_receive_the_sandboxes_events() -> None:
         events = [await anext(stream) for _ in range(receiver.received)]
     assert [type(e) for e in events] == [EmailVerificationEvent, EmailVerificationEvent]
     assert all(e.event_action == "verified" and e.payload["data"] for e in events)
+
+
+async def test_a_callback_that_changes_an_event_does_not_change_push_mode_results() -> None:
+    """Every consumer got the same ``payload`` object. A user's callback registered before
+    the client (so it runs first) that tidies the payload in place — here it pops ``data`` to
+    store it elsewhere — emptied the results the runner then read from the very same dict."""
+    config = SandboxConfig(rate_limit=None, task_latency=0.01, webhook_time_scale=1e-6)
+    async with Sandbox(config) as sb, WebhookReceiver() as receiver:
+        stored: list[Any] = []
+
+        async def store(event: WebhookEvent) -> None:
+            stored.append(event.payload.pop("data", None))
+
+        receiver.on(store, TaskResult)
+        async with SnovClient(
+            "id", "s", base_url=sb.base_url, requests_per_minute=60_000, webhook=receiver,
+            initial_task_latency=5.0,
+        ) as snov:  # fmt: skip
+            emails = [f"user{i}@acme{i % 7}.com" for i in range(30)]
+            results = await snov.verification.verify(emails)
+        await receiver.drain()
+    assert snov.runner.pushed == 3 and len(stored) == 3 and all(stored)
+    assert [r.email for r in results] == emails
+    assert all(r.ok and r.smtp_status for r in results), [r.error for r in results][:3]
