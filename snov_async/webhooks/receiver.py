@@ -275,6 +275,9 @@ class WebhookReceiver:
     @property
     def path(self) -> str:
         """The secret path deliveries must use."""
+        # Kept among the most recent secrets the SDK redacts (it keeps the last 64, and every
+        # access token refresh adds one): whoever reads the path is about to send it.
+        remember(self._token)
         return f"/snov-webhooks/{self._token}"
 
     @property

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from snov_async import SnovClient
@@ -207,3 +208,24 @@ async def test_a_callback_that_changes_an_event_does_not_change_push_mode_result
     assert snov.runner.pushed == 3 and len(stored) == 3 and all(stored)
     assert [r.email for r in results] == emails
     assert all(r.ok and r.smtp_status for r in results), [r.error for r in results][:3]
+
+
+def test_the_token_stays_redacted_from_sdk_errors_after_many_token_refreshes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK redacts the last 64 secrets it made; every access token refresh is one. After
+    64 of them (under three days of hourly tokens) a server error echoing the ``webhook_url``
+    of a push-mode start showed the receiver's token."""
+    from snov_async import _secrets
+
+    # A registry of our own (restored afterwards), so that other tests' secrets stay known.
+    monkeypatch.setattr(_secrets, "_known", {})
+    monkeypatch.setattr(_secrets, "_pattern", None)
+    monkeypatch.setattr(_secrets, "_bytes_pattern", None)
+    receiver = WebhookReceiver()
+    token = receiver.path.rsplit("/", 1)[1]
+    for n in range(_secrets.MAX_REMEMBERED):
+        _secrets.Secret(f"access-token-{n:040d}")  # hourly refreshes of a long-running service
+    webhook_url = receiver.url  # what the runner sends with a start
+    echoed = _secrets.redact(f"400: webhook_url {webhook_url} is not reachable")
+    assert token not in echoed and "/snov-webhooks/***" in echoed
