@@ -59,7 +59,7 @@ from aiohttp import web
 
 from .. import _validate
 from .._secrets import remember
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ValidationError
 from .events import TaskResult, WebhookEvent, parse_event
 from .logs import remember_token
 
@@ -420,8 +420,16 @@ class WebhookReceiver:
         A coroutine function runs as a task on the loop; a plain function runs in the
         receiver's thread pool, so that blocking work never delays other deliveries (the
         SDK's own listeners, which only touch the loop's state, run on the loop).
-        ``in_thread`` overrides that choice for a plain function.
+        ``in_thread`` overrides that choice for a plain function. A ``callback`` that is not
+        callable or a ``kind`` that is not a `WebhookEvent` class is a ``ValidationError``.
         """
+        if not callable(callback):
+            raise ValidationError("callback must be callable", field="callback")
+        if not (isinstance(kind, type) and issubclass(kind, WebhookEvent)):
+            raise ValidationError(
+                f"kind must be WebhookEvent or one of its subclasses, got {kind!r:.60}",
+                field="kind",
+            )
         own = str(getattr(callback, "__module__", "") or "").startswith("snov_async.")
         if in_thread is None:
             in_thread = not _is_async(callback) and not own

@@ -710,3 +710,20 @@ async def test_a_websocket_request_is_closed_not_left_hanging() -> None:
     await app({"type": "websocket", "path": receiver.path, "headers": []}, receive, send)
     assert [m["type"] for m in sent] == ["websocket.close"]
     assert receiver.received == 0
+
+
+def test_a_callback_registration_that_could_never_work_is_refused() -> None:
+    """``on(fn, "prospect")`` was taken; then every delivery raised in ``isinstance`` (a 400
+    and an ERROR traceback), the digest was already remembered, and Snov.io's redelivery was
+    dropped as a duplicate: the callbacks never ran. ``on(123)`` failed at every event."""
+    from snov_async.errors import ValidationError
+
+    receiver = make_receiver()
+    with pytest.raises(ValidationError):
+        receiver.on(lambda event: None, "prospect")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        receiver.on(lambda event: None, dict)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        receiver.on(123)  # type: ignore[arg-type]
+    assert receiver._callbacks == []
+    assert receiver._deliver(body_of(1)) == 200
