@@ -187,10 +187,13 @@ class WebhookReceiver:
 
     Args:
         public_url: the address Snov.io reaches this receiver at (its root, without the
-            token path). Default: ``http://{host}:{port}`` of the standalone server.
+            token path; no query or fragment). Default: ``http://{host}:{port}`` of the
+            standalone server.
         host: where the standalone server listens (loopback by default).
         port: the standalone server's port; 0 picks a free one.
-        token: the secret path segment; a random 32-byte token by default.
+        token: the secret path segment: at least 22 of ``A-Z a-z 0-9 _ -``; a random 32-byte
+            token by default. Pass the same one to every process of a deployment (workers,
+            restarts), or each has its own URL.
         max_body: deliveries larger than this (bytes) are refused with 413.
         body_timeout: seconds a delivery's body may take to arrive (408 after that).
         dedupe_window: seconds a delivery is remembered to recognise its redeliveries.
@@ -218,6 +221,11 @@ class WebhookReceiver:
     ) -> None:
         if public_url is not None:
             _validate.web_url(public_url, "public_url", error=ConfigurationError)
+            if "?" in public_url or "#" in public_url:
+                raise ConfigurationError(
+                    "public_url takes no query or fragment: the token path is added after it",
+                    field="public_url",
+                )
         if not isinstance(host, str) or not host:
             raise ConfigurationError("host must be a host name or address", field="host")
         if token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token)):

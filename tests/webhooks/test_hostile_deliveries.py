@@ -473,6 +473,9 @@ async def test_pushed_results_nobody_waits_for_are_bounded_in_bytes(harness: Any
         {"host": ""},
         {"public_url": "not a url"},
         {"public_url": "ftp://hooks.example.com"},
+        # The token path would land in the query or the fragment: never delivered to us.
+        {"public_url": "https://hooks.example.com/snov?x=1"},
+        {"public_url": "https://hooks.example.com/snov#top"},
         {"token": "abc"},  # guessable
         {"token": "x" * 21},
         {"token": "a/b" + "x" * 40},  # not one path segment: the log filter would show a part
