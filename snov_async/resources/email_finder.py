@@ -9,7 +9,7 @@ from typing import Any
 from .. import _normalize
 from .._convert import structure
 from .._runner import BatchSpec, Call, ProgressCallback
-from .._runner.matching import echo_key, match_entries
+from .._runner.matching import address_key, echo_key, match_entries
 from ..errors import ResponseFormatError, SnovError
 from ..models.email_finder import (
     CompanyDomain,
@@ -49,8 +49,10 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
         return _normalize.name_domain(raw)
 
     def key(self, item: Row) -> tuple[str, str, str]:
+        # A name in another Unicode form or case is the same person: sent once (answers
+        # could not tell them apart either, see `fits`).
         first, last, domain = item
-        return (first.casefold(), last.casefold(), domain)
+        return (address_key(first), address_key(last), domain)
 
     def fits(self, item: Row, batch: list[Row]) -> bool:
         # Answers name only the person ("people": "John Doe"), not the domain: keep names
@@ -127,7 +129,7 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
         return _normalize.company_name(raw)
 
     def key(self, item: str) -> str:
-        return item.casefold()
+        return address_key(item)  # another Unicode form or case: the same company
 
     def start_call(self, items: list[str], webhook_url: str | None = None) -> Call:
         return Call("POST", DOMAIN_START, form={"names": items, "webhook_url": webhook_url})

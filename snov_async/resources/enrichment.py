@@ -57,7 +57,8 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
         return _normalize.linkedin_url(raw)
 
     def key(self, item: str) -> str:
-        return item.casefold()
+        # As answers are matched: a handle in another Unicode form or case is one profile.
+        return _url_key(item)
 
     def start_call(self, items: list[str], webhook_url: str | None = None) -> Call:
         return Call("POST", LI_START, form={"urls": items, "webhook_url": webhook_url})
