@@ -60,6 +60,15 @@ class Polling(SchedulerPart):
         try:
             payload = await self._send(spec.result_call(task.task_hash), slot)
             status = spec.status(payload)
+            named = spec.answers_for(payload)
+            if named is not None and named != task.task_hash:
+                # Another task's answer (a mixed-up cache, a lying server): its rows are not
+                # this task's inputs' results. Look again later; the deadline bounds it.
+                raise ResponseFormatError(
+                    "the result answer is about another task",
+                    method="GET",
+                    path=spec.result_call(task.task_hash).path,
+                )
         except _TRANSIENT as err:
             # Already retried by the HTTP core; keep the task and look again later.
             task.last_error = err

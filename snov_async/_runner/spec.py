@@ -81,6 +81,12 @@ class BatchSpec(abc.ABC, Generic[I, R]):
             return str(payload["status"])
         raise ResponseFormatError("the result answer has no status")
 
+    def answers_for(self, payload: Any) -> str | None:
+        """The task a result answer says it is about (``meta.task_hash``), if it says."""
+        meta = payload.get("meta") if isinstance(payload, dict) else None
+        named = meta.get("task_hash") if isinstance(meta, dict) else None
+        return named if isinstance(named, str) else None
+
     @abc.abstractmethod
     def split(self, payload: Any, items: list[I]) -> list[Any]:
         """The completed answer's data for each item, aligned with ``items``: ``None`` when

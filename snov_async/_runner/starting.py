@@ -94,6 +94,11 @@ class Starting(SchedulerPart):
             return
         if push and self.webhook is not None:
             task.push_until = now + self.push_timeout
+        if self.tasks.get(task_hash) is not None:
+            # Two starts answered with one hash (a lying server, or one that merged them):
+            # each batch keeps its own task, polled and timed out on its own.
+            logger.warning("the server answered two starts with one task hash %s", task_hash)
+            task.slot = self.tasks.free_slot(task_hash)
         self.tasks.add(task)
         if push and self.webhook is not None:
             early = self.webhook.pushed(task_hash)  # it may have arrived before the answer

@@ -154,6 +154,13 @@ class TaskBoard:
         if not self._policy.estimator(op).confident and op not in self._probes:
             self._probes[op] = task
 
+    def free_slot(self, task_hash: str) -> str:
+        """A slot for a second task of the same hash (``hash#n``, not on the board)."""
+        n = 2
+        while f"{task_hash}#{n}" in self._tasks:
+            n += 1
+        return f"{task_hash}#{n}"
+
     def resume_slot(self, job: Job[Any, Any], task_hash: str) -> tuple[RemoteTask | None, str]:
         """The task of ``job`` already resuming ``task_hash``, if any, and the slot a new one
         would take (another call may be resuming the same hash: each polls it on its own)."""
