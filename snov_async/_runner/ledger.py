@@ -29,6 +29,7 @@ import attrs
 from .._constants import DEFAULT_CLAIM_LEASE
 from ..errors import OutcomeUnknownError, SnovError
 from ..journal.base import ClaimState, Journal, encode_key
+from .loops import here, running_here
 
 if TYPE_CHECKING:
     from .job import Job
@@ -169,7 +170,7 @@ class JournalLedger(Ledger):
     def open(self, job: Job[Any, Any]) -> None:
         job.owner = f"{self.worker}/{next(self._jobs)}"
         self._owners.add(job.owner)
-        if self._heartbeat is None or self._heartbeat.done():
+        if not running_here(self._heartbeat):  # none, ended, or left on a loop that ended
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     def end(self, job: Job[Any, Any]) -> None:
@@ -286,6 +287,8 @@ class JournalLedger(Ledger):
         3.12+ ``gather`` of finished tasks completes without yielding to the loop, so waiting
         for the callback to empty the set would spin forever.
         """
+        # Writes left on an event loop that ended can never finish: forget them.
+        self._writes = {task for task in self._writes if here(task)}
         while self._writes:
             pending = list(self._writes)
             await asyncio.gather(*pending, return_exceptions=True)
@@ -296,7 +299,7 @@ class JournalLedger(Ledger):
         for owner in list(self._owners):
             self._owners.discard(owner)
             self._write(self.journal.renew(owner, 0))
-        if self._heartbeat is not None:
+        if self._heartbeat is not None and here(self._heartbeat):
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._heartbeat

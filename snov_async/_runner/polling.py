@@ -60,15 +60,6 @@ class Polling(SchedulerPart):
         try:
             payload = await self._send(spec.result_call(task.task_hash), slot)
             status = spec.status(payload)
-            named = spec.answers_for(payload)
-            if named is not None and named != task.task_hash:
-                # Another task's answer (a mixed-up cache, a lying server): its rows are not
-                # this task's inputs' results. Look again later; the deadline bounds it.
-                raise ResponseFormatError(
-                    "the result answer is about another task",
-                    method="GET",
-                    path=spec.result_call(task.task_hash).path,
-                )
         except _TRANSIENT as err:
             # Already retried by the HTTP core; keep the task and look again later.
             task.last_error = err
@@ -92,6 +83,18 @@ class Polling(SchedulerPart):
         age = now - task.started
         task.last_poll_age = age
         task.push_until = None  # polled once: the push was late, poll from now on
+        named = spec.answers_for(payload)
+        if named is not None and named != task.task_hash:
+            # Another task's answer (a mixed-up cache, a lying server): its entries are not
+            # this task's inputs' results. The task stays recorded: a rerun polls it again.
+            foreign = ResponseFormatError(
+                f"the result answer is about another task ({named}), not this one",
+                method="GET",
+                path=spec.result_call(task.task_hash).path,
+            )
+            foreign.raw = payload.get("data") if isinstance(payload, dict) else None
+            self._give_up(task, foreign)
+            return
         self._outcome(task, payload, status, age, due_age)
 
     def _outcome(

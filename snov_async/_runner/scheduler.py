@@ -44,6 +44,7 @@ from ..errors import (
 from ..webhooks.events import TaskResult
 from .gate import StartBreaker
 from .job import Job
+from .loops import here, running_here
 from .policy import PollPolicy, in_flight_target
 from .polling import Polling
 from .slicing import TimeSlice
@@ -185,9 +186,12 @@ class Scheduler(Starting, Polling):
 
     def add(self, job: Job[Any, Any]) -> None:
         self.jobs.append(job)
-        if self._wake is None:
-            self._wake = asyncio.Event()
-        if self._loop_task is None or self._loop_task.done():
+        if not running_here(self._loop_task):
+            # A new scheduling task; on a new event loop (the client reused after an
+            # ``asyncio.run`` ended) a new wake-up event too: the old one is bound to the
+            # old loop.
+            if self._wake is None or self._loop_task is None or not here(self._loop_task):
+                self._wake = asyncio.Event()
             self._loop_task = asyncio.get_running_loop().create_task(self._schedule())
         self.poke()
 
@@ -372,6 +376,9 @@ class Scheduler(Starting, Polling):
                 )
             job.output_ready.set()
             self.abandon(job)
+        # Requests left on an event loop that ended can be neither awaited nor cancelled.
+        self._requests = {task for task in self._requests if here(task)}
+        self._starts &= self._requests
         for task in self._requests - self._starts:
             task.cancel()
         starts = set(self._starts)
@@ -382,7 +389,7 @@ class Scheduler(Starting, Polling):
         for task in list(self._requests):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._loop_task is not None:
+        if self._loop_task is not None and here(self._loop_task):
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._loop_task
