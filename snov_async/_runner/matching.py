@@ -12,7 +12,9 @@ unambiguously that input's:
 * **by position, once** — when the answer has exactly the request's length, every entry
   matched by key sits at its input's position, and exactly one input is left: the one entry
   left at its position is its own, unless that entry echoes another input's key (a
-  duplicate). Two or more left over could be swapped, so none of them is guessed.
+  duplicate). Two or more left over could be swapped, so none of them is guessed. Only for
+  inputs known to be the request's, in its order: not for inputs a caller (collecting a
+  task hash) or a rerun (resuming one) names, since positions prove nothing of those.
 
 Every input left unmatched gets a `ResponseFormatError` carrying the unmatched entries
 (``.raw``) — never another input's answer; when no entry is left over, the answer simply
@@ -49,11 +51,15 @@ def match_entries(
     entry_key: Callable[[Any], str | None],
     *,
     what: str,
+    by_position: bool = True,
 ) -> list[Any]:
     """Align ``entries`` with the inputs whose keys are ``keys``: each input gets its entry,
     or a `ResponseFormatError` (``.raw`` = the entries nobody matched) when none is
     unambiguously its own. ``entry_key`` reads an entry's echoed key (already normalised
-    like ``keys``), ``None`` when it has none; ``what`` names the echoed field in errors."""
+    like ``keys``), ``None`` when it has none; ``what`` names the echoed field in errors.
+    ``by_position``: ``keys`` are the inputs exactly as sent, in order, so the single
+    leftover may go by position (false when the inputs were named later: by a caller who
+    collects a task hash, or by a rerun resuming one)."""
     free: dict[str, list[int]] = {}
     for j, entry in enumerate(entries):
         k = entry_key(entry)
@@ -65,7 +71,7 @@ def match_entries(
         chosen.append(slots.pop(0) if slots else None)
     left = [i for i, j in enumerate(chosen) if j is None]
     in_place = all(j == i for i, j in enumerate(chosen) if j is not None)
-    if len(left) == 1 and len(entries) == len(keys) and in_place:
+    if by_position and len(left) == 1 and len(entries) == len(keys) and in_place:
         # The one entry left sits at the one input left: its own, unless it names another.
         spare = entries[left[0]]
         if entry_key(spare) not in set(keys) - {None}:

@@ -108,7 +108,7 @@ class Polling(SchedulerPart):
             if task.discover:
                 self._adopt(task, payload)
             try:
-                per_item = spec.split(payload, task.items)
+                per_item = spec.split(payload, task.items, ordered=not task.resumed)
             except SnovError as err:
                 self._finish(task, None, err)
                 return

@@ -88,10 +88,12 @@ class BatchSpec(abc.ABC, Generic[I, R]):
         return named if isinstance(named, str) else None
 
     @abc.abstractmethod
-    def split(self, payload: Any, items: list[I]) -> list[Any]:
+    def split(self, payload: Any, items: list[I], *, ordered: bool = True) -> list[Any]:
         """The completed answer's data for each item, aligned with ``items``: ``None`` when
         the answer says nothing about an item, a `SnovError` when what it says cannot be
-        told to be that item's (see `matching.match_entries`)."""
+        told to be that item's (see `matching.match_entries`). ``ordered``: ``items`` are
+        the task's inputs in the order they were sent (false for a task resumed from a hash:
+        the caller or a rerun names them, so positions prove nothing)."""
 
     def echoed(self, payload: Any) -> list[Any]:
         """The inputs a completed answer names, in its order (for `discoverable` specs)."""

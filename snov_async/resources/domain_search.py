@@ -76,7 +76,7 @@ class _SingleTask(BatchSpec[Any, Any]):
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", _validate.path(self.result_path + "/{task_hash}", task_hash=task_hash))
 
-    def split(self, payload: Any, items: list[Any]) -> list[Any]:
+    def split(self, payload: Any, items: list[Any], *, ordered: bool = True) -> list[Any]:
         return [payload]
 
     def build(self, item: Any, payload: Any, task_hash: str | None) -> Any:

@@ -70,13 +70,14 @@ class FindEmailsSpec(BatchSpec[Row, EmailSearch]):
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", FIND_RESULT, params={"task_hash": task_hash})
 
-    def split(self, payload: Any, items: list[Row]) -> list[Any]:
+    def split(self, payload: Any, items: list[Row], *, ordered: bool = True) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
         return match_entries(
             [_people(f, last) for f, last, _ in items],
             entries,
             lambda e: echo_key(e["people"]) if isinstance(e.get("people"), str) else None,
             what="people",
+            by_position=ordered,
         )
 
     def echoed(self, payload: Any) -> list[Any]:
@@ -141,13 +142,14 @@ class CompanyDomainSpec(BatchSpec[str, CompanyDomain]):
         # Answers are told apart by the name they echo: no two names alike in one batch.
         return all(echo_key(other) != echo_key(item) for other in batch)
 
-    def split(self, payload: Any, items: list[str]) -> list[Any]:
+    def split(self, payload: Any, items: list[str], *, ordered: bool = True) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
         return match_entries(
             [echo_key(item) for item in items],
             entries,
             lambda e: echo_key(e["name"]) if isinstance(e.get("name"), str) else None,
             what="name",
+            by_position=ordered,
         )
 
     def echoed(self, payload: Any) -> list[Any]:

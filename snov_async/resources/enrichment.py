@@ -66,13 +66,14 @@ class LinkedInProfilesSpec(BatchSpec[str, LinkedInProfile]):
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", LI_RESULT, params={"task_hash": task_hash})
 
-    def split(self, payload: Any, items: list[str]) -> list[Any]:
+    def split(self, payload: Any, items: list[str], *, ordered: bool = True) -> list[Any]:
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
         return match_entries(
             [_url_key(item) for item in items],
             entries,
             lambda e: _url_key(e["url"]) if isinstance(e.get("url"), str) else None,
             what="url",
+            by_position=ordered,
         )
 
     def echoed(self, payload: Any) -> list[Any]:

@@ -37,7 +37,7 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
     def result_call(self, task_hash: str) -> Call:
         return Call("GET", RESULT, params={"task_hash": task_hash})
 
-    def split(self, payload: Any, items: list[str]) -> list[Any]:
+    def split(self, payload: Any, items: list[str], *, ordered: bool = True) -> list[Any]:
         # Answers do not come back in input order (reference line 767): match by address.
         entries = [e for e in data_list(payload) if isinstance(e, dict)]
         matched = match_entries(
@@ -45,6 +45,7 @@ class VerifySpec(BatchSpec[str, EmailVerification]):
             entries,
             lambda e: address_key(e["email"]) if isinstance(e.get("email"), str) else None,
             what="email",
+            by_position=ordered,
         )
         return [m.get("result") if isinstance(m, dict) else m for m in matched]
 

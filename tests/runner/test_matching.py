@@ -134,6 +134,18 @@ def test_a_single_leftover_in_an_ordered_answer_is_its_own() -> None:
     assert [m["_of"] for m in matched] == [0, 1, 2]
 
 
+def test_inputs_named_later_get_no_leftover_by_position() -> None:
+    # A caller collecting a task hash (or a rerun resuming one) names the inputs: their
+    # order is not the request's, so the single leftover is not guessed.
+    names = ["Acme", "Snov", "Zoë"]
+    entries = [{"name": "Acme", "_of": 0}, {"name": "Snöv", "_of": 1}, {"name": "ZOË", "_of": 2}]
+    keys = [echo_key(n) for n in names]
+    assert match_entries(keys, entries, entry_key, what="name")[1]["_of"] == 1
+    matched = match_entries(keys, entries, entry_key, what="name", by_position=False)
+    assert [m["_of"] for m in matched[::2]] == [0, 2]
+    assert isinstance(matched[1], ResponseFormatError) and matched[1].raw == [entries[1]]
+
+
 def test_the_specs_never_hand_one_row_another_rows_answer() -> None:
     from snov_async.resources.email_finder import CompanyDomainSpec, FindEmailsSpec
     from snov_async.resources.verification import VerifySpec
