@@ -235,6 +235,11 @@ class JournalLedger(Ledger):
         await self.journal.intent(self._op(operation), [encode_key(k) for k in keys], owner=owner)
 
     async def started(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
+        # A paid task's hash: recorded even if the caller is cancelled meanwhile (closing
+        # waits for the write), so that a rerun polls it instead of answering "unknown".
+        await asyncio.shield(self._write(self._record(operation, keys, task_hash)))
+
+    async def _record(self, operation: str, keys: Sequence[Hashable], task_hash: str) -> None:
         assert self.journal is not None
         try:
             await self.journal.started(
@@ -266,10 +271,11 @@ class JournalLedger(Ledger):
                 )
             )
 
-    def _write(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _write(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._writes.add(task)
         task.add_done_callback(self._write_done)
+        return task
 
     def _write_done(self, task: asyncio.Task[None]) -> None:
         self._writes.discard(task)

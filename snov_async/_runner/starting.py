@@ -79,7 +79,12 @@ class Starting(SchedulerPart):
         self.breaker.answered()
         self._proven = True
         self._auth_failures = 0
-        await ledger.started(op, keys, task_hash)
+        try:
+            await ledger.started(op, keys, task_hash)
+        except asyncio.CancelledError:
+            # Closing cut it off while the journal recorded the hash: the task is paid for.
+            self.unfinished.append(TaskRef(op, task_hash, tuple(items)))
+            raise
         now = loop.time()
         task = RemoteTask(
             job=job,
