@@ -116,6 +116,9 @@ class Job(Generic[I, R]):
         self.live_tasks: set[Any] = set()
         #: Whether it waits in the scheduler's queue of jobs with a batch ready.
         self.queued = False
+        #: Its starts on the wire: its journal lease lasts until they answered, even when it
+        #: was abandoned (a retry of the same inputs then waits for their hashes).
+        self.starting = 0
 
     def __repr__(self) -> str:
         return (

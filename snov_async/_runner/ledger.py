@@ -153,6 +153,8 @@ class JournalLedger(Ledger):
         self.worker = secrets.token_hex(6)
         self._jobs = itertools.count(1)
         self._owners: set[str] = set()
+        #: When each job opened (wall clock): answers recorded since are never stale for it.
+        self._opened: dict[str, float] = {}
         self._heartbeat: asyncio.Task[None] | None = None
         self._writes: set[asyncio.Task[None]] = set()
 
@@ -170,6 +172,7 @@ class JournalLedger(Ledger):
     def open(self, job: Job[Any, Any]) -> None:
         job.owner = f"{self.worker}/{next(self._jobs)}"
         self._owners.add(job.owner)
+        self._opened[job.owner] = time.time()
         if not running_here(self._heartbeat):  # none, ended, or left on a loop that ended
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
@@ -178,6 +181,7 @@ class JournalLedger(Ledger):
         if owner is None or owner not in self._owners:
             return
         self._owners.discard(owner)
+        self._opened.pop(owner, None)
         assert self.journal is not None
         # Its unsent claims are free at once for others; its started tasks resumable.
         self._write(self.journal.renew(owner, 0))
@@ -200,6 +204,9 @@ class JournalLedger(Ledger):
         assert self.journal is not None
         jkeys = {encode_key(k): k for k in keys}
         fresh_after = math.inf if self.cache_ttl <= 0 else time.time() - self.cache_ttl
+        # An answer another call recorded while this one ran (it waited for it) is fresh
+        # whatever the cache_ttl: taking it is sharing work, not reusing an old answer.
+        fresh_after = min(fresh_after, self._opened.get(owner or "", math.inf))
         claims = await self.journal.claim(
             self._op(operation),
             list(jkeys),

@@ -198,7 +198,8 @@ class Scheduler(Starting, Polling):
     def abandon(self, job: Job[Any, Any]) -> None:
         """The caller stopped listening (finished, broke out, or was cancelled)."""
         job.stop()
-        job.ledger.end(job)
+        if not job.starting:  # else when its last start answered (`Starting._start`)
+            job.ledger.end(job)
         if job in self.jobs:
             self.jobs.remove(job)
         for task in list(job.live_tasks):
@@ -329,6 +330,7 @@ class Scheduler(Starting, Polling):
             batch = target.take_batch()
             if batch is not None:
                 self._starting += 1  # counted from now: the next decision must see it
+                target.starting += 1
                 self._spawn(self._start(target, batch, slot), start=True)
         else:
             self._first_poll_due(target)

@@ -51,6 +51,9 @@ class Starting(SchedulerPart):
             self._fail(job, left, SnovError(f"internal error while starting: {exc!r}"), None)
         finally:
             self._starting -= 1
+            job.starting -= 1
+            if job.abandoned and not job.starting:
+                job.ledger.end(job)  # deferred by `Scheduler.abandon` until now
 
     async def _start_batch(self, job: Job[I, R], keys: list[Hashable], slot: Slot) -> None:
         items = [job.item(k) for k in keys]

@@ -228,12 +228,8 @@ def test_two_starts_answered_with_one_hash_end_and_lose_nothing() -> None:
     assert max(fake.charged.values()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with cache_ttl=0 a call waiting for inputs another call holds re-claims them once "
-    "the holder answered (its fresh DONE rows count as stale: fresh_after=inf) and pays for "
-    "every one again, in single-input starts",
-)
+# With cache_ttl=0, a call waiting for inputs another call held used to re-claim them once the
+# holder answered (its fresh answers counted as stale) and pay for every one again.
 def test_a_call_waiting_for_held_inputs_never_pays_for_them_again(tmp_path: Path) -> None:
     fake = FakeSnov(latency=3.0)
 
@@ -250,13 +246,9 @@ def test_a_call_waiting_for_held_inputs_never_pays_for_them_again(tmp_path: Path
     assert max(fake.charged.values()) == 1, f"{fake.start_attempts} starts for 20 inputs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a call that timed out while its start was on the wire ends its journal lease at "
-    "once (Scheduler.abandon -> JournalLedger.end): the retry finds INTENT rows of a dead "
-    "owner and answers OutcomeUnknownError for inputs whose task hash this process learns a "
-    "moment later",
-)
+# A call that timed out while its start was on the wire used to end its journal lease at once:
+# the retry found intents of a dead owner and answered OutcomeUnknownError for inputs whose
+# task hash this process learned a moment later.
 def test_retrying_a_timed_out_call_gets_answers_not_unknowns(tmp_path: Path) -> None:
     fake = FakeSnov(start_delay=3.0, latency=2.0)
 
