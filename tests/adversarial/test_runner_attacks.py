@@ -327,3 +327,37 @@ def test_a_poll_answered_with_the_other_tasks_answer_is_not_taken() -> None:
             f"row {r.first_name} {r.last_name} @ {r.domain} got {found} "
             f"(task {r.task_hash} answered with the other task's payload)"
         )
+
+
+# Dedupe beyond the window ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with a journal and cache_ttl=0, a duplicate further apart than dedupe_window in "
+    "the same call is started and paid again: the answer its original got in this very call "
+    "counts as a stale cache entry (fresh_after=inf), not as the call's own answer",
+)
+def test_a_duplicate_beyond_the_window_is_not_paid_again_with_cache_ttl_zero(
+    tmp_path: Path,
+) -> None:
+    fake = FakeSnov(latency=1.0)
+
+    async def source() -> Any:
+        for email in emails(10):
+            yield email
+        await asyncio.sleep(100)  # the first ten are answered (and left the window) by then
+        for email in emails(10):
+            yield email
+
+    async def body(snov: SnovClient) -> list[Any]:
+        return await asyncio.wait_for(snov.verification.verify(source()), 3600)
+
+    async def run() -> Any:
+        journal = LoopSQLite(tmp_path / "j.db")
+        return await in_client(fake, body, journal=journal, cache_ttl=0, dedupe_window=1)
+
+    results, _ = run_virtual(run)
+    assert all(r.ok for r in results) and len(results) == 20
+    assert [r.result for r in results[10:]] == [r.result for r in results[:10]]
+    assert max(fake.charged.values()) == 1, f"{fake.start_attempts} starts for 10 inputs"
