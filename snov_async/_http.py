@@ -158,6 +158,8 @@ class HTTPCore:
         self.max_response_size = max_response_size
         self._session = session
         self._owns_session = session is None
+        #: The loop the session we made belongs to (aiohttp sessions cannot cross loops).
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._state = _State.NEW
         self.tokens = TokenManager(self._fetch_token, refresh_margin=token_refresh_margin)
         self.stats = RequestStats()
@@ -176,9 +178,19 @@ class HTTPCore:
         """Make the session (if we own it) in the running loop. Idempotent."""
         if self._state is _State.CLOSED:
             raise ClientStateError("the client is closed; make a new SnovClient")
+        loop = asyncio.get_running_loop()
+        if self._owns_session and self._session is not None and self._session_loop is not loop:
+            # Used again on a new event loop (asyncio.run twice with one client): the session
+            # and its connections belong to the old loop; make a new one here, as the pacer
+            # and the token lock start afresh.
+            old, old_loop = self._session, self._session_loop
+            self._session = None
+            if old_loop is not None and old_loop.is_closed():
+                await old.close()  # nothing left to wait for on a closed loop: just marked
         if self._session is None:
             # trust_env: HTTP(S)_PROXY / NO_PROXY and ~/.netrc apply, as in httpx and requests.
             self._session = aiohttp.ClientSession(timeout=self.timeout, trust_env=True)
+            self._session_loop = loop
         self._state = _State.OPEN
 
     async def close(self) -> None:
@@ -248,7 +260,9 @@ class HTTPCore:
                 )
             finally:
                 _CALL_TIMEOUT.reset(reset_timeout)
-        if self._state is not _State.OPEN:
+        if self._state is not _State.OPEN or (
+            self._owns_session and self._session_loop is not asyncio.get_running_loop()
+        ):
             await self.open()
         method = method.upper()
         if kind is None:
