@@ -483,3 +483,32 @@ def test_collecting_on_a_closed_client_keeps_the_refs_listed() -> None:
     assert {ref.task_hash for ref in listed} == set(fake.tasks)  # all three were listed
     assert not any(r.ok for r in got)  # nothing could be collected on a closed client
     assert after == listed, f"{len(listed) - len(after)} of {len(listed)} refs dropped"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="inputs another worker frees after this call read its input are placed into a batch "
+    "of their own each (Job._place makes a batch ready at once once the input is exhausted): "
+    "20 freed inputs cost 20 single-email start requests instead of 2",
+)
+def test_inputs_freed_by_another_worker_are_started_ten_at_a_time(tmp_path: Path) -> None:
+    fake = FakeSnov(start_delay=10.0, latency=2.0)
+
+    async def run() -> list[Any]:
+        with aioresponses() as m:
+            fake.install(m)
+            a = client(journal=LoopSQLite(tmp_path / "j.db"))
+            b = client(journal=LoopSQLite(tmp_path / "j.db"))
+            async with a, b:
+                first = asyncio.ensure_future(a.verification.verify(emails(40)))
+                await asyncio.sleep(1)  # A claimed all 40; its first start is on the wire
+                second = asyncio.ensure_future(b.verification.verify(emails(40)))
+                await asyncio.sleep(3)
+                first.cancel()  # A's unsent claims are freed: B takes them over
+                await asyncio.gather(first, return_exceptions=True)
+                return await asyncio.wait_for(second, 3600)
+
+    results = run_virtual(run)
+    assert len(results) == 40 and max(fake.charged.values()) == 1
+    sizes = [len(batch) for batch in fake.accepted]
+    assert len(sizes) <= 4, f"{len(sizes)} starts for 40 inputs: {sizes}"
