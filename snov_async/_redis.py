@@ -123,6 +123,22 @@ def connect(url: str) -> aioredis.Redis:
     )
 
 
+def for_running_loop(
+    client: aioredis.Redis | None, loop: asyncio.AbstractEventLoop | None, url: str
+) -> tuple[aioredis.Redis, asyncio.AbstractEventLoop | None]:
+    """``client`` if it was made on the running event loop, else a new one (with that loop): a
+    Redis client's connections belong to the loop that opened them, and a `SnovClient` used
+    again on a new loop (``asyncio.run`` twice) would otherwise fail with 'Event loop is
+    closed'. The old client is dropped: its loop, usually closed, cannot close it."""
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if client is None or (running is not None and running is not loop):
+        return connect(url), running
+    return client, loop
+
+
 def where(url: str) -> str:
     """``url`` without its credentials, for messages."""
     try:
@@ -184,6 +200,7 @@ class RedisPacer:
         self._tau_us = int((burst - 1) * self.interval * 1e6)
         self._keys = [f"{key}:tat", f"{key}:blocked"]
         self._redis: aioredis.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._script: Any = None
 
     def __repr__(self) -> str:
@@ -191,8 +208,7 @@ class RedisPacer:
 
     @property
     def redis(self) -> aioredis.Redis:
-        if self._redis is None:
-            self._redis = connect(self.url)
+        self._redis, self._loop = for_running_loop(self._redis, self._loop, self.url)
         return self._redis
 
     async def acquire(self) -> None:
@@ -240,7 +256,7 @@ class RedisPacer:
     async def aclose(self) -> None:
         if self._redis is not None:
             redis, self._redis = self._redis, None
-            await _close(redis)
+            await _close(redis, self._loop)
 
 
 def token_cipher(secret: Secret, client_id: str) -> Fernet:
@@ -288,14 +304,14 @@ class RedisTokenCache:
         self._lock_key = f"{key}:lock"
         self._cipher = token_cipher(secret, client_id)
         self._redis: aioredis.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"<RedisTokenCache key={self._key}>"
 
     @property
     def redis(self) -> aioredis.Redis:
-        if self._redis is None:
-            self._redis = connect(self.url)
+        self._redis, self._loop = for_running_loop(self._redis, self._loop, self.url)
         return self._redis
 
     def _open(self, stored: str) -> Secret | None:
@@ -345,7 +361,7 @@ class RedisTokenCache:
     async def aclose(self) -> None:
         if self._redis is not None:
             redis, self._redis = self._redis, None
-            await _close(redis)
+            await _close(redis, self._loop)
 
 
 def shared_tokens(
@@ -391,10 +407,14 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         logger.warning("a Redis write failed: %s", task.exception())
 
 
-async def _close(redis: aioredis.Redis) -> None:
-    """Close a client; a connection that is already broken is no reason to fail a close."""
+async def _close(redis: aioredis.Redis, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Close a client; a connection that is already broken is no reason to fail a close. A
+    client of another event loop (``loop``, where it was made) is only dropped: its
+    connections cannot be closed from here."""
     from redis.exceptions import RedisError
 
+    if loop is not None and loop is not asyncio.get_running_loop():
+        return
     try:
         await asyncio.wait_for(redis.aclose(), CALL_DEADLINE)
     except (RedisError, OSError, asyncio.TimeoutError):

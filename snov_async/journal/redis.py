@@ -14,13 +14,14 @@ written. Any Redis failure is a `BackendError`; a row this journal cannot read i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from .._redis import connect, guarded, where
+from .._redis import for_running_loop, guarded, where
 from ..errors import JournalError
 from .base import Claim, ClaimState, Record, State
 
@@ -141,6 +142,7 @@ class RedisJournal:
         self.url = url
         self.prefix = prefix
         self._redis: aioredis.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -148,8 +150,7 @@ class RedisJournal:
 
     @property
     def redis(self) -> aioredis.Redis:
-        if self._redis is None:
-            self._redis = connect(self.url)
+        self._redis, self._loop = for_running_loop(self._redis, self._loop, self.url)
         return self._redis
 
     def _eval(self, text: str, keys: Sequence[str], *args: Any) -> Awaitable[Any]:
@@ -298,4 +299,4 @@ class RedisJournal:
             from .._redis import _close
 
             redis, self._redis = self._redis, None
-            await _close(redis)
+            await _close(redis, self._loop)
