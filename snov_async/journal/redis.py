@@ -118,6 +118,18 @@ end
 return 0
 """
 
+# KEYS: the rows. ARGV: updated_at, then each row's data (JSON). Only rows that exist are
+# written, as SQLite's UPDATE does: an answer for an input this journal never saw started (a
+# collect of a hash with inputs the caller named) is not kept as a cached answer.
+DONE = """
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('HSET', KEYS[i], 'state', 'done', 'data', ARGV[i + 1], 'updated_at', ARGV[1])
+  end
+end
+return 1
+"""
+
 # KEYS: the rows. ARGV: owner. Deletes the owner's CLAIMED and INTENT rows.
 RELEASE = """
 for i = 1, #KEYS do
@@ -234,14 +246,11 @@ class RedisJournal:
         await self._set(operation, [(key, fields) for key in keys])
 
     async def done(self, operation: str, results: Sequence[tuple[str, Any]]) -> None:
-        now = str(time.time())
-        await self._set(
-            operation,
-            [
-                (key, {"state": State.DONE.value, "data": json.dumps(data), "updated_at": now})
-                for key, data in results
-            ],
-        )
+        if not results:
+            return
+        names = [self._key(operation, key) for key, _ in results]
+        rows = [json.dumps(data) for _, data in results]
+        await self._call(self._eval(DONE, names, str(time.time()), *rows))
 
     async def forget(self, operation: str, keys: Sequence[str]) -> None:
         if keys:

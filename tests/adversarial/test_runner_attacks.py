@@ -512,3 +512,23 @@ def test_inputs_freed_by_another_worker_are_started_ten_at_a_time(tmp_path: Path
     assert len(results) == 40 and max(fake.charged.values()) == 1
     sizes = [len(batch) for batch in fake.accepted]
     assert len(sizes) <= 4, f"{len(sizes)} starts for 40 inputs: {sizes}"
+
+
+async def test_a_collect_with_a_wrong_email_does_not_poison_a_redis_journal(
+    redis_url: str,
+) -> None:
+    # The collect still hands zz@y.com c@x.com's verdict (the xfail above); the Redis journal
+    # used to keep it as zz's cached answer (its done() created rows SQLite's never does).
+    fake = FakeSnov(latency=0.05, shuffle=False)  # real loop: 50 ms tasks
+    with aioresponses() as m:
+        fake.install(m)
+        async with client(journal=redis_url, requests_per_minute=6000) as snov:
+            start = await snov.verification.start_verify(["a@x.com", "b@x.com", "c@x.com"])
+            await asyncio.wait_for(
+                snov.verification.collect(start.task_hash, ["a@x.com", "b@x.com", "zz@y.com"]),
+                30,
+            )
+            await snov.runner.flush()
+            (later,) = await asyncio.wait_for(snov.verification.verify(["zz@y.com"]), 30)
+    assert "zz@y.com" in paid(fake), "zz@y.com was never sent: answered from the journal"
+    assert later.result.smtp_status.value == verdict("zz@y.com")["smtp_status"]

@@ -156,12 +156,26 @@ async def check_operation_names_never_collide(journal: Journal) -> None:
     assert (await journal.lookup("a", ["b:c"]))["b:c"].state is State.CLAIMED
 
 
+async def check_an_answer_for_an_input_never_started_is_not_kept(journal: Journal) -> None:
+    # A collect of a known hash with inputs the caller named records answers for them: one
+    # this journal never saw started (no row) must not become a cached answer (DONE) that a
+    # later call would take without sending it.
+    await journal.intent(OP, ["seen"])
+    await journal.started(OP, ["seen"], "h")
+    await journal.done(OP, [("seen", {"v": 1}), ("never", {"v": 2})])
+    rows = await journal.lookup(OP, ["seen", "never"])
+    assert rows["seen"].state is State.DONE and rows["seen"].data == {"v": 1}
+    assert "never" not in rows
+    assert await claim(journal, ["never"], "A") == {"never": ClaimState.OWNED}
+
+
 CHECKS = [
     check_fresh_inputs_are_owned_once,
     check_stale_answers_are_claimed_again,
     check_release_frees_only_the_owners_unsent_rows,
     check_journals_without_claims_work_as_before,
     check_operation_names_never_collide,
+    check_an_answer_for_an_input_never_started_is_not_kept,
 ]
 CHECKS_WITH_DEATH = [
     check_an_intent_in_flight_is_held_then_unknown,
