@@ -332,12 +332,8 @@ def test_a_poll_answered_with_the_other_tasks_answer_is_not_taken() -> None:
 # Dedupe beyond the window ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with a journal and cache_ttl=0, a duplicate further apart than dedupe_window in "
-    "the same call is started and paid again: the answer its original got in this very call "
-    "counts as a stale cache entry (fresh_after=inf), not as the call's own answer",
-)
+# With cache_ttl=0 a duplicate beyond dedupe_window used to be started and paid again: its
+# original's answer from this very call counted as a stale cache entry.
 def test_a_duplicate_beyond_the_window_is_not_paid_again_with_cache_ttl_zero(
     tmp_path: Path,
 ) -> None:
@@ -366,14 +362,9 @@ def test_a_duplicate_beyond_the_window_is_not_paid_again_with_cache_ttl_zero(
 # Two workers on one journal ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a worker cancelled while its start is on the wire ends its journal lease at once "
-    "(Scheduler.abandon -> JournalLedger.end); a second worker waiting for the same inputs "
-    "then finds INTENT rows of a dead owner and answers OutcomeUnknownError, although the "
-    "start answers a second later and its hash is recorded (the random version: 21 of 80 "
-    "seeds of two clients, one cancelled or closed at a random moment)",
-)
+# A worker cancelled while its start was on the wire used to end its journal lease at once: a
+# second worker waiting for the same inputs found intents of a dead owner and answered
+# OutcomeUnknownError, though the start answered a second later.
 def test_a_worker_waiting_on_a_cancelled_workers_start_gets_its_answers(tmp_path: Path) -> None:
     fake = FakeSnov(start_delay=3.0, latency=2.0)
 
