@@ -84,7 +84,7 @@ class Polling(SchedulerPart):
         task.last_poll_age = age
         task.push_until = None  # polled once: the push was late, poll from now on
         named = spec.answers_for(payload)
-        if named is not None and named != task.task_hash:
+        if named is not None and named.strip().casefold() != task.task_hash.casefold():
             # Another task's answer (a mixed-up cache, a lying server): its entries are not
             # this task's inputs' results. The task stays recorded: a rerun polls it again.
             foreign = ResponseFormatError(
