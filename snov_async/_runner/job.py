@@ -107,8 +107,9 @@ class Job(Generic[I, R]):
         self.expecting = 0
         #: This job's id in the journal's claims (set by the ledger).
         self.owner: str | None = None
-        #: Inputs another live worker (or call) holds: waited for, not started.
-        self.held: set[Hashable] = set()
+        #: Inputs another live worker (or call) holds, with when each was found held (loop
+        #: time): waited for (each up to ``task_timeout``), not started.
+        self.held: dict[Hashable, float] = {}
         self.watcher: asyncio.Task[None] | None = None
         #: New inputs read but not yet admitted by the ledger.
         self._unadmitted: list[Hashable] = []
@@ -239,7 +240,7 @@ class Job(Generic[I, R]):
             for key in keys:
                 admission = admissions[key]
                 if admission.verdict is Verdict.HELD:
-                    self.held.add(key)
+                    self.held.setdefault(key, asyncio.get_running_loop().time())
                     if self.watcher is None or self.watcher.done():
                         self.watcher = asyncio.get_running_loop().create_task(self._watch())
                 else:
@@ -264,29 +265,33 @@ class Job(Generic[I, R]):
     async def _watch(self) -> None:
         """Look again at held inputs until their worker answers, dies or takes too long."""
         loop = asyncio.get_running_loop()
-        give_up = loop.time() + self.host.task_timeout
         while self.held and not self.abandoned:
             await asyncio.sleep(HELD_POLL_INTERVAL)
-            keys = list(self.held)
-            if loop.time() >= give_up:
+            # Each input waits ``task_timeout`` from when it was found held (not from when
+            # the watcher began: inputs are found held all along a long list).
+            give_up_before = loop.time() - self.host.task_timeout
+            expired = [key for key, since in self.held.items() if since <= give_up_before]
+            if expired:
                 err = TaskTimeoutError(
                     "another worker sharing the journal held this input longer than "
                     f"task_timeout ({self.host.task_timeout:g}s) without answering it"
                 )
-                for key in keys:
-                    self.held.discard(key)
+                for key in expired:
+                    del self.held[key]
                     self.answer(key, None, err, None)
-                return
+            keys = list(self.held)
+            if not keys:
+                break
             try:
                 admissions = await self.ledger.admit(self.owner, self.spec.name, keys)
-            except SnovError as err:  # the journal is gone: answer rather than wait
+            except SnovError as journal_err:  # the journal is gone: answer rather than wait
                 for key in keys:
-                    self.held.discard(key)
-                    self.answer(key, None, err, None)
+                    self.held.pop(key, None)
+                    self.answer(key, None, journal_err, None)
                 return
             for key, admission in admissions.items():
                 if admission.verdict is not Verdict.HELD and key in self.held:
-                    self.held.discard(key)
+                    del self.held[key]
                     self._settle(key, admission)
             self.output_ready.set()
 
