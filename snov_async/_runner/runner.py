@@ -24,7 +24,18 @@ from .._constants import (
     DEFAULT_PUSH_TIMEOUT,
     DEFAULT_TASK_TIMEOUT,
 )
-from ..errors import ConfigurationError, OutcomeUnknownError, ValidationError
+from ..errors import (
+    AuthenticationError,
+    ClientStateError,
+    ConfigurationError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    ServiceFailingError,
+    TaskTimeoutError,
+    TransportError,
+    ValidationError,
+)
 from ..journal.base import Journal
 from .gate import StartBreaker
 from .job import OUTPUT_BACKLOG, Job
@@ -36,6 +47,17 @@ from .spec import BatchSpec, ProgressCallback, TaskRef
 if TYPE_CHECKING:
     from .._http import HTTPCore
     from ..webhooks.receiver import WebhookReceiver
+
+#: Errors that say a task's answer was not obtained (its ref stays in ``unfinished``).
+_NOT_ANSWERED = (
+    AuthenticationError,
+    ClientStateError,
+    RateLimitError,
+    ServerError,
+    ServiceFailingError,
+    TaskTimeoutError,
+    TransportError,
+)
 
 __all__ = ["TaskRunner"]
 
@@ -340,8 +362,16 @@ class TaskRunner:
                     field="refs",
                 )
         batches = await asyncio.gather(*(self._collect_one(ref) for ref in chosen))
-        for ref in chosen:
-            if ref in self.unfinished:
+        for ref, batch in zip(chosen, batches, strict=True):
+            # Listed until its task answered: a closed client, a time-out or a failing
+            # service leave it to collect again.
+            answered = ref.task_hash is None or not any(
+                isinstance(getattr(r, "error", None), _NOT_ANSWERED) for r in batch
+            )
+            if answered:
+                while ref in self.unfinished:
+                    self.unfinished.remove(ref)
+            elif self.unfinished.count(ref) > 1:  # listed again by the collect that failed
                 self.unfinished.remove(ref)
         return [result for batch in batches for result in batch]
 

@@ -269,6 +269,12 @@ class Scheduler(Starting, Polling):
         # While a token is fetched, or a call replays after a 401, the credentials are being
         # put to the test: start no paid work on them until that is settled.
         unsettled = bool(self._http.replaying) or self._http.tokens.fetching
+        best, due = self.tasks.due(now, blocked=self.blocked)
+        if best is not None and not self.policy.estimator(best.operation).confident:
+            # Nothing is known of this operation's latency yet: its probe goes before any
+            # start (the in-flight cap cannot bound starts before a first completion, and
+            # a caller who stops at the first result should not have paid for every batch).
+            return ("poll", best), None
         if not self._proven and self._starting:
             pass  # the first start is on the wire: its answer pokes the scheduler
         elif capacity and waiting and unsettled:
@@ -278,7 +284,6 @@ class Scheduler(Starting, Polling):
                 self._ready_jobs.rotate(-1)  # the next start goes to the next job
                 return ("start", ready), None
             wake = self.breaker.resumes_at()
-        best, due = self.tasks.due(now, blocked=self.blocked)
         if best is not None:
             return ("poll", best), None
         if wake is None or (due is not None and due < wake):

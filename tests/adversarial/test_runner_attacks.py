@@ -419,14 +419,9 @@ def test_inputs_held_by_another_worker_wait_task_timeout_each(tmp_path: Path) ->
 # Starts before any completion ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until a first task completes the in-flight cap follows the time since the first "
-    "start (1.5 x rate x elapsed + 10: always ahead of the starts) and a start always wins "
-    "a slot over a poll, so the probe is never polled: verify_iter of 3,000 emails with 1 s "
-    "tasks at 60/min gives its first result after 307 s, when all 300 batches are paid for "
-    "(a caller that stops at the first result has paid for everything, up to 2,000 tasks)",
-)
+# Until a first task completed, a start always won a slot over a poll and the in-flight cap
+# followed the time since the first start, so the probe was never polled: the first result came
+# after 307 s, with all 300 batches paid for.
 def test_the_first_task_is_polled_before_every_input_is_started() -> None:
     fake = FakeSnov(latency=1.0)
 
@@ -446,13 +441,8 @@ def test_the_first_task_is_polled_before_every_input_is_started() -> None:
 # runner.collect on a closed client -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner.collect() on a closed client answers every input ClientStateError (nothing "
-    "is polled) and still removes the refs from runner.unfinished: the paid tasks are then "
-    "listed nowhere, only inside error rows (a task still running at task_timeout during "
-    "collect leaves the list the same way)",
-)
+# runner.collect() on a closed client used to answer every input ClientStateError and still
+# drop the refs from runner.unfinished: the paid tasks were then listed nowhere.
 def test_collecting_on_a_closed_client_keeps_the_refs_listed() -> None:
     fake = FakeSnov(latency=30.0)
 
