@@ -251,11 +251,12 @@ class Job(Generic[I, R]):
             self.room.clear()
             await self.room.wait()
 
-    def _settle(self, key: Hashable, admission: Admission) -> None:
-        """Act on what the ledger said of a pending input."""
+    def _settle(self, key: Hashable, admission: Admission, *, gather: bool = False) -> None:
+        """Act on what the ledger said of a pending input (``gather``: more are being
+        settled together; `_release` then starts their batches)."""
         verdict = admission.verdict
         if verdict is Verdict.START:
-            self._place(key, self.pending[key].item)
+            self._place(key, self.pending[key].item, gather=gather)
         elif verdict is Verdict.RESUME:
             assert admission.task_hash is not None
             self.host.resume(self, key, self.pending[key].item, admission.task_hash)
@@ -292,7 +293,8 @@ class Job(Generic[I, R]):
             for key, admission in admissions.items():
                 if admission.verdict is not Verdict.HELD and key in self.held:
                     del self.held[key]
-                    self._settle(key, admission)
+                    self._settle(key, admission, gather=True)
+            self._release()  # inputs freed together go ten to a start, not one each
             self.output_ready.set()
 
     def adopt(self, raw: Any) -> tuple[Hashable, I] | None:
@@ -312,7 +314,7 @@ class Job(Generic[I, R]):
         self.pending[key] = _Pending(item, [(index, raw)])
         return key, item
 
-    def _place(self, key: Hashable, item: I) -> None:
+    def _place(self, key: Hashable, item: I, *, gather: bool = False) -> None:
         for batch in self.open_batches:
             if self.spec.fits(item, [self.pending[k].item for k in batch]):
                 batch.append(key)
@@ -320,10 +322,18 @@ class Job(Generic[I, R]):
         else:
             batch = [key]
             self.open_batches.append(batch)
-        if len(batch) >= self.spec.max_batch or self.exhausted:
+        if len(batch) >= self.spec.max_batch or (self.exhausted and not gather):
             # Full, or no more input will come to fill it (a held input placed late).
             self.open_batches.remove(batch)
             self.ready.append(batch)
+            self.host.ready(self)
+
+    def _release(self) -> None:
+        """Once the input is read, no batch waits to be filled: start the open ones."""
+        if not self.exhausted:
+            return
+        while self.open_batches:
+            self.ready.append(self.open_batches.pop(0))
             self.host.ready(self)
 
     def take_batch(self) -> list[Hashable] | None:

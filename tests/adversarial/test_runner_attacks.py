@@ -461,12 +461,8 @@ def test_collecting_on_a_closed_client_keeps_the_refs_listed() -> None:
     assert after == listed, f"{len(listed) - len(after)} of {len(listed)} refs dropped"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inputs another worker frees after this call read its input are placed into a batch "
-    "of their own each (Job._place makes a batch ready at once once the input is exhausted): "
-    "20 freed inputs cost 20 single-email start requests instead of 2",
-)
+# Inputs another worker freed after the input was read used to be placed in a batch of their
+# own each: 20 freed inputs cost 20 single-email starts instead of 2.
 def test_inputs_freed_by_another_worker_are_started_ten_at_a_time(tmp_path: Path) -> None:
     fake = FakeSnov(start_delay=10.0, latency=2.0)
 
