@@ -13,6 +13,9 @@ longer. So:
   looked at again soon (a short gap): the call ends close to its slowest task;
 * until a first task has completed nothing is known: only the oldest task probes, at ages
   growing geometrically, and the others wait for what it learns;
+* a task still running long after the learned latency (``OVERDUE``) backs off like a probe,
+  one per operation, the others waiting for a completion: a latency jump or stuck tasks
+  cost a few polls, not one per pacer slot;
 * tasks in flight follow Little's law: start rate times latency, with headroom
   (`in_flight_target`).
 """
@@ -25,7 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["LatencyEstimator", "PollPolicy", "Timed", "in_flight_target"]
+__all__ = ["OVERDUE", "LatencyEstimator", "PollPolicy", "Timed", "in_flight_target"]
 
 #: The quantile of recent latencies `LatencyEstimator.expected` returns.
 QUANTILE = 0.85
@@ -51,6 +54,15 @@ PROBE_GROWTH, MIN_GROWTH, PROBE_SPREAD = 2.0, 1.05, 8.0
 IDLE_GAP, BUSY_GAP = 0.05, 0.25
 #: A first poll sent later than this fraction of its due age says nothing about the latency.
 ON_TIME = 0.1
+#: A task still running at this multiple of the learned latency is **overdue**: what was
+#: learned no longer holds for it (the latency jumped, or the task is stuck). It is then
+#: looked at again at ages growing like a probe's, and only one overdue task of an operation
+#: probes: the others wait for a completion (`TaskBoard.overdue`). Above the spread of
+#: ordinary tasks (±30 % around a first estimate that may sit 20 % low: 2.3x).
+OVERDUE = 3.0
+#: A task seen running for ``r`` seconds is looked at again at least ``BACKOFF * r`` later:
+#: the running part of its age doubles from one look to the next.
+BACKOFF = 1.0
 
 
 class LatencyEstimator:
@@ -153,6 +165,7 @@ class Timed(Protocol):
     last_poll_age: float
     polls: int
     push_until: float | None
+    running_at: float | None
     resumed: bool
     first_due: float | None
 
@@ -270,6 +283,8 @@ class PollPolicy:
         guess = estimator.in_progress(age, first=task.polls == 1 and task.last_in_progress is None)
         if guess is not None:
             task.guess = guess
+        if task.last_in_progress is None:
+            task.running_at = age
         task.last_in_progress = age
         if not estimator.confident or task.resumed:
             # Nothing known yet: look again at an age growing geometrically. A resumed task
@@ -277,8 +292,25 @@ class PollPolicy:
             growth = self.probe_growth(1 if task.resumed else peers)
             task.next_poll = task.started + max(growth * age, age + self._interval())
             return
-        gap = (BUSY_GAP if blocked else IDLE_GAP) * estimator.expected()
-        task.next_poll = task.started + age + max(gap, self._interval())
+        gap = max((BUSY_GAP if blocked else IDLE_GAP) * estimator.expected(), self._interval())
+        if self.overdue(task, age):
+            # What was learned does not hold for this task: back off like a probe.
+            task.next_poll = task.started + max(self.probe_growth(peers) * age, age + gap)
+            return
+        # The longer a task has been seen running, the longer to its next look (a task just
+        # past the learned latency is looked at again soon; one far past it, rarely).
+        running = age - (task.running_at if task.running_at is not None else age)
+        task.next_poll = task.started + age + max(gap, BACKOFF * running)
+
+    def overdue(self, task: Timed, age: float) -> bool:
+        """Whether ``task``, still running at ``age``, has outlived what was learned (see
+        `OVERDUE`): by that multiple of the learned latency, or of the age it was first
+        seen running at (the estimate may have crept up meanwhile)."""
+        estimator = self.estimator(task.operation)
+        if not estimator.confident or task.resumed or task.push_until is not None:
+            return False
+        first = task.running_at if task.running_at is not None else age
+        return age > OVERDUE * min(estimator.expected(), first)
 
     def after_failure(self, task: Timed, now: float) -> None:
         """A poll failed in a way worth trying again: look again a little later."""

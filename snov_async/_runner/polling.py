@@ -105,6 +105,7 @@ class Polling(SchedulerPart):
         now = task.started + age
         if status == "completed":
             self.policy.completed(task, age, due_age)
+            self.tasks.unpark(task.operation)
             if task.discover:
                 self._adopt(task, payload)
             try:
@@ -126,6 +127,8 @@ class Polling(SchedulerPart):
             self.policy.in_progress(
                 task, age, blocked=self.blocked, peers=self.tasks.count(task.operation)
             )
+            if self.policy.overdue(task, age):
+                self.tasks.overdue(task)
             if now >= task.deadline:
                 self._time_out(task, now)
 

@@ -32,6 +32,8 @@ class RemoteTask:
     deadline: float
     next_poll: float | None = None  # None: at the operation's learned latency
     last_in_progress: float | None = None
+    #: The age at which it was first seen running (its backoff counts from there).
+    running_at: float | None = None
     last_poll_age: float = 0.0
     polling: bool = False
     polls: int = 0
@@ -75,6 +77,8 @@ class TaskBoard:
         "_counts",
         "_fresh",
         "_order",
+        "_overdue",
+        "_parked",
         "_policy",
         "_probes",
         "_tasks",
@@ -89,6 +93,10 @@ class TaskBoard:
         self._timed: list[tuple[float, int, RemoteTask]] = []
         #: Per operation not yet confident: the task probing its latency.
         self._probes: dict[str, RemoteTask] = {}
+        #: Per operation: the overdue task that probes, and the overdue ones waiting for a
+        #: completion (filed at their deadline meanwhile).
+        self._overdue: dict[str, RemoteTask] = {}
+        self._parked: dict[str, list[RemoteTask]] = {}
         self._order = itertools.count()
         self._counts: collections.Counter[str] = collections.Counter()
         #: When the oldest task of the current busy stretch started (the board was empty
@@ -133,6 +141,31 @@ class TaskBoard:
         task.filed = -1
         if self._probes.get(task.operation) is task:
             del self._probes[task.operation]
+        if self._overdue.get(task.operation) is task:
+            del self._overdue[task.operation]
+            self.unpark(task.operation)  # another may probe now
+
+    def overdue(self, task: RemoteTask) -> None:
+        """``task`` has outlived what was learned of its operation (`PollPolicy.overdue`): it
+        probes if no other overdue task does; else it waits for a completion (`unpark`) or
+        its deadline, whichever comes first."""
+        op = task.operation
+        probe = self._overdue.get(op)
+        if probe is None or probe is task or probe not in self:
+            self._overdue[op] = task
+        else:
+            task.next_poll = task.deadline
+            self._parked.setdefault(op, []).append(task)
+
+    def unpark(self, operation: str) -> None:
+        """A task of ``operation`` completed (or its overdue probe left): the overdue tasks
+        waiting for that are due again, at the learned latency (now, for most)."""
+        expected = self._policy.estimator(operation).expected()
+        for task in self._parked.pop(operation, []):
+            if task in self and task.next_poll == task.deadline:
+                task.next_poll = task.started + expected
+                if not task.polling:
+                    self.file(task)
 
     def file(self, task: RemoteTask) -> None:
         """(Re)file ``task`` after its state changed (a poll answered, a push deadline)."""

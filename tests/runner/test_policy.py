@@ -3,6 +3,7 @@ teaches, and how many tasks to keep in flight."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -13,6 +14,7 @@ from snov_async._runner.policy import (
     BUSY_GAP,
     IDLE_GAP,
     LATE_FACTOR,
+    OVERDUE,
     UP,
     LatencyEstimator,
     PollPolicy,
@@ -33,6 +35,7 @@ class FakeTask:
     resumed: bool = False
     first_due: float | None = None
     guess: float | None = None
+    running_at: float | None = None
 
 
 def policy(interval: float = 1.0, initial: float = 3.0) -> PollPolicy:
@@ -266,3 +269,54 @@ def test_a_stand_in_retracted_after_it_left_the_window_takes_an_equal_one_early(
     est.completed(2.8, last_in_progress=2.0)
     assert sorted(est._samples)[-2:] == [pytest.approx(2.3), pytest.approx(2.6)]
     assert len(est._samples) == 32
+
+
+# A task that outlives what was learned ------------------------------------------------------
+
+
+def learned(p: PollPolicy, latency: float) -> None:
+    """Teach ``p`` that tasks of "op" take ``latency`` (ten on-time completions)."""
+    for _ in range(10):
+        p.estimator("op").completed(latency, last_in_progress=None, on_time_first=True)
+
+
+def test_the_running_part_of_a_tasks_age_doubles_between_looks() -> None:
+    p = policy(interval=0.1)
+    learned(p, 1.0)  # expected: 0.9 s
+    task = FakeTask(started=0.0, polls=1)
+    ages = [0.9]
+    for _ in range(5):
+        p.in_progress(task, ages[-1], peers=10)
+        assert task.next_poll is not None
+        ages.append(task.next_poll - task.started)
+        task.polls += 1
+    # first seen running at 0.9: looked at again soon (5 % of the latency, at least an
+    # interval), then each gap at least the time it has been seen running
+    assert ages[1] == pytest.approx(1.0)
+    running = [a - ages[0] for a in ages]
+    for before, after in itertools.pairwise(running[1:]):
+        assert after >= 2 * before - 1e-9
+    assert not p.overdue(task, ages[2])
+
+
+def test_an_overdue_task_backs_off_like_a_probe_and_only_one_probes() -> None:
+    p = policy(interval=0.1)
+    learned(p, 1.0)
+    expected = p.estimator("op").expected()
+    task = FakeTask(started=0.0, polls=3, running_at=expected)
+    age = OVERDUE * expected + 0.1
+    assert p.overdue(task, age)
+    p.in_progress(task, age, peers=20)
+    assert task.next_poll == pytest.approx(p.probe_growth(20) * age)
+    # resumed and pushed tasks are never taken for overdue: they learned nothing
+    assert not p.overdue(FakeTask(started=0.0, resumed=True, running_at=0.5), 100.0)
+    assert not p.overdue(FakeTask(started=0.0, push_until=5.0, running_at=0.5), 100.0)
+    # nor is anything before a first completion (the cold-start probe handles that)
+    assert not policy().overdue(FakeTask(started=0.0, running_at=0.5), 100.0)
+
+
+def test_overdue_counts_from_the_age_first_seen_running_when_the_estimate_crept_up() -> None:
+    p = policy(interval=0.1)
+    learned(p, 10.0)  # the estimate rose since this task was first seen running at 1 s
+    task = FakeTask(started=0.0, polls=4, running_at=1.0, last_in_progress=2.0)
+    assert p.overdue(task, 3.5) and not p.overdue(task, 2.9)
