@@ -259,7 +259,10 @@ async def test_a_post_that_timed_out_waiting_to_leave_is_not_an_unknown_outcome(
     received: list[str] = []
 
     async def record(request: web.Request) -> web.Response:
-        received.append((await request.post()).get("n", ""))  # type: ignore[arg-type]
+        # Recorded before any await: a request that left is counted even if its sender
+        # timed out and hung up before the answer (reading a form body first made that a
+        # race under load).
+        received.append(request.query.get("n", ""))
         return web.json_response({"success": True, "data": {"task_hash": "h"}})
 
     url = await serve(record)
@@ -274,7 +277,7 @@ async def test_a_post_that_timed_out_waiting_to_leave_is_not_an_unknown_outcome(
         async def start(n: int, slot: Slot) -> BaseException | None:
             try:
                 await snov._http.request(
-                    "POST", "/v2/start", form={"n": str(n)}, slot=slot, timeout=0.15
+                    "POST", "/v2/start", params={"n": str(n)}, slot=slot, timeout=0.15
                 )
             except Exception as exc:
                 return exc
