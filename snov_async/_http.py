@@ -482,7 +482,7 @@ class HTTPCore:
     def _headers(self, token: Secret | None) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": self._user_agent}
         if token is not None:
-            headers["Authorization"] = f"Bearer {token.get()}"
+            headers["Authorization"] = _secrets.wire(f"Bearer {token.get()}")
         return headers
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes | None:

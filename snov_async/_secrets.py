@@ -23,6 +23,7 @@ as a whole word (a test secret ``"secret"`` must not turn ``client_secret`` into
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import logging
@@ -43,6 +44,7 @@ __all__ = [
     "remember",
     "reveal",
     "scrub",
+    "wire",
 ]
 
 MASK = "***"
@@ -57,13 +59,30 @@ _bytes_pattern: re.Pattern[bytes] | None = None
 
 
 def _forms(value: str) -> set[str]:
-    """The value as a server might echo it: plain, URL-encoded, JSON-escaped."""
-    return {
+    """The value as a server might echo it: plain, URL-encoded, JSON-escaped; a real-length
+    secret base64-encoded too (a Basic auth header, a debug dump)."""
+    forms = {
         value,
         urllib.parse.quote(value, safe=""),
         urllib.parse.quote_plus(value),
         json.dumps(value)[1:-1],
     }
+    if len(value) >= WHOLE_WORD_BELOW:
+        forms |= _base64_forms(value)
+    return forms
+
+
+def _base64_forms(value: str) -> set[str]:
+    """The characters that encode ``value`` in any base64 text that holds it, at each of the
+    three byte alignments it may have there (``"id:" + secret`` shifts it by one), in both
+    alphabets; the few characters shared with the bytes around it are left out."""
+    raw = value.encode()
+    forms = set()
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + raw).decode()
+        core = encoded[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
+        forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return forms
 
 
 def remember(value: str) -> None:
@@ -98,7 +117,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
 
 def _regex(form: str) -> str:
     if len(form) >= WHOLE_WORD_BELOW:
-        return re.escape(form)
+        return f"(?i:{re.escape(form)})"  # a server may echo it in another case
     return rf"(?<![A-Za-z0-9_]){re.escape(form)}(?![A-Za-z0-9_])"
 
 
@@ -154,11 +173,27 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+class _Wire(str):
+    """A secret's text as handed to aiohttp: a plain string to everything that sends it, but
+    masked in a repr, so that the locals of aiohttp's frames (``data``, ``headers``) shown by a
+    traceback captured while the request is on the wire (a cancelled call) do not show it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+
+def wire(text: str) -> str:
+    """``text`` (which holds a secret) for the call that puts it on the wire."""
+    return _Wire(text)
+
+
 def reveal(pairs: Iterable[tuple[str, str | Secret]] | None) -> list[tuple[str, str]] | None:
     """Encoded pairs with their `Secret` values unwrapped, for the wire (and only for it)."""
     if pairs is None:
         return None
-    return [(k, v.get() if isinstance(v, Secret) else v) for k, v in pairs]
+    return [(k, wire(v.get()) if isinstance(v, Secret) else v) for k, v in pairs]
 
 
 T = TypeVar("T")
@@ -265,7 +300,7 @@ class _Rendered:
 def _install() -> None:
     """Redact on the SDK's own loggers, and in the text of every `SnovError`."""
     errors._redact = redact
-    for name in ("snov_async", "snov_async.webhooks", "snov_async.sandbox"):
+    for name in ("snov_async", "snov_async.drift", "snov_async.webhooks", "snov_async.sandbox"):
         log = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in log.filters):
             log.addFilter(RedactingFilter())
