@@ -510,11 +510,8 @@ class SnovClient:
         """
         retry = None
         if max_retries is not None:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                raise ConfigurationError(
-                    f"max_retries must be an integer >= 0, got {max_retries!r}",
-                    field="max_retries",
-                )
+            # At most 100 attempts, as the constructor allows (retry.max_attempts).
+            _validate.integer(max_retries, "max_retries", 0, 99, error=ConfigurationError)
             retry = attrs.evolve(self._http.retry, max_attempts=max_retries + 1)
         clone = copy.copy(self)
         clone._http = self._http.with_options(timeout=timeout, retry=retry)

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import attrs
 
-from . import _sansio, _secrets
+from . import _sansio, _secrets, _validate
 from ._auth import Secret, TokenManager, clamp_lifetime
 from ._call import Call, Slot
 from ._constants import DEFAULT_MAX_RESPONSE_SIZE, TOKEN_PATH, USER_AGENT_PREFIX
@@ -260,6 +260,7 @@ class HTTPCore:
                 )
             finally:
                 _CALL_TIMEOUT.reset(reset_timeout)
+        _validate.sendable(params, form, json)  # before a slot or a token is spent on it
         if self._state is not _State.OPEN or (
             self._owns_session and self._session_loop is not asyncio.get_running_loop()
         ):

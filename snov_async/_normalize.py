@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._validate import MAX_COMPANY, MAX_NAME, MAX_URL
+from ._validate import MAX_COMPANY, MAX_NAME, MAX_URL, unsendable
 from .errors import ValidationError
 
 __all__ = ["company_name", "domain", "email", "linkedin_url", "name_domain", "person_name"]
@@ -56,6 +56,7 @@ def _text(value: Any, field: str, max_len: int = _RAW_MAX) -> str:
         )
     if _CONTROL.search(text):
         raise ValidationError(f"{field} contains control characters", field=field)
+    unsendable(text, field)
     return text
 
 

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
+from . import _validate
 from ._constants import DEFAULT_PACING_MARGIN, DEFAULT_REQUESTS_PER_MINUTE
 from .errors import ConfigurationError
 
@@ -87,17 +88,10 @@ class EvenPacer:
         burst: int = 1,
         margin: float = DEFAULT_PACING_MARGIN,
     ) -> None:
-        if not (isinstance(requests_per_minute, (int, float)) and requests_per_minute > 0):
-            raise ConfigurationError(
-                f"requests_per_minute must be a positive number, got {requests_per_minute!r}",
-                field="requests_per_minute",
-            )
-        if not math.isfinite(requests_per_minute):
-            raise ConfigurationError("requests_per_minute must be finite")
-        if not (isinstance(burst, int) and burst >= 1):
-            raise ConfigurationError(f"burst must be an integer >= 1, got {burst!r}")
-        if not (0 <= margin < 1):
-            raise ConfigurationError(f"margin must be in [0, 1), got {margin!r}")
+        _validate.number(requests_per_minute, "requests_per_minute", above=0)
+        _validate.integer(burst, "burst", 1, error=ConfigurationError)
+        if not 0 <= _validate.number(margin, "margin", low=0) < 1:
+            raise ConfigurationError(f"margin must be in [0, 1), got {margin!r}", field="margin")
         self.rpm = float(requests_per_minute)
         self.burst = burst
         self.margin = margin

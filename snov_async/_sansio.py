@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -424,11 +425,13 @@ def parse_token(payload: Any, *, method: str, path: str) -> tuple[str, float | N
     if isinstance(payload, Mapping):
         token = payload.get("access_token")
         if isinstance(token, str) and token:
-            raw = payload.get("expires_in")
+            raw: Any = payload.get("expires_in")
             try:
                 expires_in = float(raw) if raw is not None else None
-            except (TypeError, ValueError):
-                expires_in = None
+            except OverflowError:  # an integer beyond a float (10**400): clamped as infinity
+                expires_in = math.inf if raw > 0 else -math.inf
+            except (TypeError, ValueError):  # unreadable ([3600], "soon"): clamped as NaN
+                expires_in = math.nan
             return token, expires_in
     raise errors.ResponseFormatError(
         "the token answer has no access_token", method=method, path=path

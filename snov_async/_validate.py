@@ -68,7 +68,9 @@ __all__ = [
     "step_id",
     "text",
     "timezone",
+    "sendable",
     "timezone_id",
+    "unsendable",
     "web_url",
 ]
 
@@ -100,6 +102,9 @@ _HASH = re.compile(r"[A-Za-z0-9_-]+")
 _CURSOR = re.compile(r"[A-Za-z0-9_.~-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Lone surrogates: a Python string may hold them, UTF-8 cannot encode them (the form encoder
+#: raised a bare UnicodeEncodeError after the token was fetched; JSON sent invalid Unicode).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
 T = TypeVar("T")
@@ -135,6 +140,9 @@ def one_of(value: T, field: str, allowed: Collection[Any]) -> T:
     raw = getattr(value, "value", value)
     try:
         known = not isinstance(raw, bool) and raw in allowed
+        # 1.0 == 1, but a float is not an integer choice (it would be sent as 1.0).
+        if isinstance(raw, float) and not any(isinstance(a, float) for a in allowed):
+            known = False
     except TypeError:  # an unhashable value against a set
         known = False
     if not known:
@@ -297,7 +305,42 @@ def text(
         )
     if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
         raise ValidationError(f"{field} contains control characters", field=field)
+    unsendable(value, field)
     return value
+
+
+def unsendable(value: str, field: str) -> None:
+    """Refuse a string holding a lone surrogate (``"\\ud800"``): it cannot be encoded as
+    UTF-8, so it cannot be sent."""
+    if _SURROGATE.search(value):
+        raise ValidationError(
+            f"{field} contains a lone surrogate (U+D800-U+DFFF), which cannot be sent as UTF-8",
+            field=field,
+        )
+
+
+def sendable(params: Any, form: Any, json: Any) -> None:
+    """The last check before a request leaves: no text anywhere in the query, the form or the
+    JSON body (keys included) holds a lone surrogate; the error names the top-level key."""
+
+    def walk(value: Any, field: str) -> None:
+        if isinstance(value, str):
+            unsendable(value, field)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(key, field)
+                walk(item, field)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, field)
+
+    for part in (params, form, json):
+        if isinstance(part, Mapping):
+            for key, value in part.items():
+                walk(key, str(key))
+                walk(value, str(key))
+        else:
+            walk(part, "body")
 
 
 def flag(value: Any, field: str) -> bool:

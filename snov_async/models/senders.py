@@ -130,6 +130,8 @@ def check_sender_fields(obj: Any) -> None:
         isinstance(password, str) and password and len(password) <= 1000 and "\x00" not in password
     ):
         raise ValidationError("password must be a string of 1-1,000 characters", field="password")
+    if isinstance(password, str):
+        _validate.unsendable(password, "password")
     for kind in ("smtp", "imap"):
         conn = get(kind)
         if conn is missing or (kind == "imap" and conn is None):

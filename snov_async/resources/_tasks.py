@@ -12,7 +12,14 @@ from .._sansio import read_task_hash
 from ..errors import ResponseFormatError, ValidationError
 from ..models.tasks import TaskStart
 
-__all__ = ["check_batch", "check_bulk", "data_list", "prepare_batch", "task_start"]
+__all__ = [
+    "check_batch",
+    "check_bulk",
+    "check_progress",
+    "data_list",
+    "prepare_batch",
+    "task_start",
+]
 
 
 def check_batch(items: Any, field: str) -> list[Any]:
@@ -56,6 +63,11 @@ def check_bulk(inputs: Any, field: str, progress: Any) -> Any:
     """The arguments of a bulk method: ``inputs`` any iterable (not a single string, bytes,
     a mapping or ``None``) and ``progress`` a callable or ``None``. Bad *items* are not
     checked here: each gets its own `ValidationError` result."""
+    check_progress(progress)
+    return _validate.bulk_inputs(inputs, field)
+
+
+def check_progress(progress: Any) -> None:
+    """``progress`` is a callable or ``None``."""
     if progress is not None and not callable(progress):
         raise ValidationError("progress must be a callable or None", field="progress")
-    return _validate.bulk_inputs(inputs, field)

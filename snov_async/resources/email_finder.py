@@ -21,7 +21,7 @@ from ..models.email_finder import (
 )
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import check_bulk, data_list
+from ._tasks import check_bulk, check_progress, data_list
 
 __all__ = ["CompanyDomainSpec", "EmailFinderResource", "FindEmailsSpec"]
 
@@ -239,6 +239,7 @@ class EmailFinderResource(Resource):
         """Wait for an email search started earlier (`start_find_emails`, or a
         ``runner.unfinished`` entry) and return one `EmailSearch` per row; nothing is
         started. Without ``rows`` they are read from the answer's ``meta.rows``. Free."""
+        check_progress(progress)
         return await self._runner.collect_task(
             self.find_spec, task_hash, rows, progress=progress, field="rows"
         )
@@ -294,6 +295,7 @@ class EmailFinderResource(Resource):
         """Wait for a domain lookup started earlier (`start_company_domains`, or a
         ``runner.unfinished`` entry) and return one `CompanyDomain` per name; nothing is
         started. Without ``names`` the results follow the names the answer gives. Free."""
+        check_progress(progress)
         return await self._runner.collect_task(
             self.domain_spec, task_hash, names, progress=progress, field="names"
         )

@@ -15,7 +15,7 @@ from ..models.enrichment import LinkedInProfile, LinkedInProfileData, LinkedInPr
 from ..models.prospects import EmailProfile
 from ..models.tasks import TaskStart
 from ._base import Resource
-from ._tasks import check_bulk, data_list
+from ._tasks import check_bulk, check_progress, data_list
 
 __all__ = ["EnrichmentResource", "LinkedInProfilesSpec"]
 
@@ -159,6 +159,7 @@ class EnrichmentResource(Resource):
         """Wait for a profile lookup started earlier (`start_linkedin_profiles`, or a
         ``runner.unfinished`` entry) and return one `LinkedInProfile` per URL; nothing is
         started. Without ``urls`` the results follow the URLs the answer names. Free."""
+        check_progress(progress)
         return await self._runner.collect_task(
             self.li_spec, task_hash, urls, progress=progress, field="urls"
         )

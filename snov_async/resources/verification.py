@@ -13,7 +13,7 @@ from ..errors import SnovError, ValidationError
 from ..models.tasks import TaskStart
 from ..models.verification import EmailCheck, EmailVerification, VerificationResult
 from ._base import Resource
-from ._tasks import check_batch, check_bulk, data_list, task_start
+from ._tasks import check_batch, check_bulk, check_progress, data_list, task_start
 
 __all__ = ["VerificationResource", "VerifySpec"]
 
@@ -124,6 +124,7 @@ class VerificationResource(Resource):
                     f"emails[{n}] must be a non-empty string without control characters",
                     field="emails",
                 )
+            _validate.unsendable(text, "emails")
             clean.append("".join(c.lower() if c.isascii() else c for c in text))
         if webhook_url is not None:
             _validate.web_url(webhook_url, "webhook_url")
@@ -152,6 +153,7 @@ class VerificationResource(Resource):
         nothing is started. Give ``emails`` as they were started to get results in their
         order; without them, the results follow the emails the answer names. Free.
         """
+        check_progress(progress)
         return await self._runner.collect_task(
             self.spec, task_hash, emails, progress=progress, field="emails"
         )

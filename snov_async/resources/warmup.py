@@ -161,6 +161,10 @@ class WarmUpResource(Resource):
         path = _validate.path(PATH + "/statistics/{warmup_id}", warmup_id=warmup_id)
         params: dict[str, Any] = {}
         if period is not None:
+            if date_from is not None or date_to is not None:
+                raise ValidationError(
+                    "give period, or date_from and date_to, not both", field="period"
+                )
             params["period"] = _validate.one_of(period, "period", ("two_weeks", "month"))
         else:
             if date_from is None or date_to is None:
