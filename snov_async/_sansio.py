@@ -16,6 +16,7 @@ Snov.io speaks several dialects at once (see API_INDEX.md):
 from __future__ import annotations
 
 import email.utils
+import enum
 import json
 import math
 import re
@@ -65,8 +66,14 @@ def join_url(base_url: str, path: str) -> str:
 def _scalar(value: Any) -> str | Secret:
     if isinstance(value, Secret):
         return value  # stays wrapped until it is put on the wire
+    if isinstance(value, enum.Enum):  # checked by its value: str() is "Period.MONTH"
+        value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
+    # The value itself, not what a subclass's __str__ says (an IntEnum's on Python 3.10).
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind.__repr__(value) if kind is not str else str.__str__(value)
     return str(value)
 
 

@@ -381,7 +381,7 @@ def id_list(value: Any, field: str, *, high: int = MAX_IDS) -> list[int]:
             raise ValidationError(
                 f"{field}[{n}] must be an id (an integer >= 1), got {_shown(item)}", field=field
             )
-    return items
+    return [int(item) for item in items]  # plain ints: a subclass's str() may not be digits
 
 
 def bulk_inputs(value: Any, field: str) -> Any:

@@ -5,15 +5,26 @@ constructors that crash untyped, and a token answer whose lifetime overflows a f
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import enum
 import logging
 import math
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aioresponses import aioresponses
 
-from snov_async import ConfigurationError, EvenPacer, RetryPolicy, SnovClient, ValidationError
+from snov_async import (
+    ConfigurationError,
+    EvenPacer,
+    RetryPolicy,
+    SnovClient,
+    SnovError,
+    ValidationError,
+)
 from snov_async.models.email_finder import NameDomain
 from snov_async.sandbox import Sandbox, SandboxConfig
 from tests.helpers import BALANCE_URL, CLIENT_ID, CLIENT_SECRET, TOKEN_URL
@@ -204,3 +215,72 @@ async def test_a_token_lifetime_beyond_a_float_is_clamped_not_a_crash(
             left = snov._http.tokens._expires_at - snov._http.tokens._loop.time()  # type: ignore[union-attr]
     assert 0 < left <= 24 * 3600  # within the clamp (less the refresh margin)
     assert any("expires_in" in r.getMessage() for r in caplog.records)  # and said so
+
+
+class Period(str, enum.Enum):
+    """An application's own enum of API values: ``str()`` of a member is ``Period.MONTH``."""
+
+    MONTH = "month"
+    PAUSED = "Paused"
+
+
+class LegacyInt(int):
+    """An int whose ``str()`` is not its digits, as an ``IntEnum`` member's on Python 3.10."""
+
+    def __str__(self) -> str:
+        return "LegacyInt.TWO"
+
+
+@pytest.fixture
+async def echo() -> AsyncIterator[tuple[list[str], str]]:
+    """A server recording each API request as ``PATH?QUERY BODY``."""
+    seen: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.path == "/v1/oauth/access_token":
+            return web.json_response({"access_token": "tok-" + "a" * 28, "expires_in": 3600})
+        seen.append(f"{request.path_qs} {await request.text()}")
+        return web.json_response({"success": True, "data": {"task_hash": "h1"}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield seen, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "expected"),
+    [
+        ("warmup.statistics", {"warmup_id": 1, "period": Period.MONTH}, "period=month"),
+        (
+            "recipients.change_status",
+            {"campaign_id": 1, "email": "jo@acme.com", "status": Period.PAUSED},
+            "status=Paused",
+        ),
+        ("prospects.list_page", {"list_id": 1, "page": LegacyInt(2)}, "page=2"),
+        ("domain_search.prospects", {"domain": "acme.com", "page": LegacyInt(2)}, "page=2"),
+        (
+            "analytics.campaign_analytics",
+            {"date_from": "2024-01-01", "date_to": "2024-01-02", "campaign_ids": [LegacyInt(2)]},
+            "campaign_id=2",
+        ),
+    ],
+)
+async def test_a_checked_value_is_sent_as_checked(
+    echo: tuple[list[str], str], name: str, kwargs: dict[str, Any], expected: str
+) -> None:
+    """The value that passed the check is the one sent: an enum member's value, an int's
+    digits (``period=Period.MONTH`` and ``page=LegacyInt.TWO`` went out in queries and forms)."""
+    seen, base_url = echo
+    async with SnovClient(
+        "id", "secret", base_url=base_url, requests_per_minute=60_000, task_timeout=1.0
+    ) as snov:
+        with contextlib.suppress(SnovError):  # the answer need not fit: what was sent matters
+            await invoke(method_of(snov, name), **kwargs)
+    assert seen and expected in seen[0], seen
+    assert "Period." not in seen[0] and "LegacyInt" not in seen[0]
