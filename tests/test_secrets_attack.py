@@ -137,8 +137,11 @@ def test_every_sdk_logger_redacts() -> None:
 
 
 async def test_a_token_echoed_into_a_model_field_is_redacted_from_the_drift_log(
-    root_debug_logs: list[str],
+    root_debug_logs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from snov_async import _convert
+
+    monkeypatch.setattr(_convert, "_SEEN", set())  # each drift is logged once per process
     token = "tok-" + secrets.token_hex(16)
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, payload={"access_token": token, "expires_in": 3600})
