@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .._client import SnovClient
+from .._client import MAX_REQUESTS_PER_MINUTE, SnovClient
 from .._constants import DEFAULT_BASE_URL
 from .._version import __version__
 from ..errors import AuthenticationError, JournalError, NotEnoughCreditsError, SnovError
@@ -99,6 +99,25 @@ class _Say:
 _say = _Say()
 
 
+def _positive(text: str, what: str, high: float) -> float:
+    """A finite number in (0, high] (``nan``, ``inf`` and ``-1`` are usage errors, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+    if not 0 < value <= high:  # False for NaN too
+        raise argparse.ArgumentTypeError(f"{what} must be above 0 and at most {high:g}")
+    return value
+
+
+def _rate(text: str) -> float:
+    return _positive(text, "requests per minute", MAX_REQUESTS_PER_MINUTE)
+
+
+def _seconds(text: str) -> float:
+    return _positive(text, "seconds", 86_400)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snov-async",
@@ -159,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="print the requests, time and the most credits the run can cost, then stop",
         )
         p.add_argument(
-            "--rpm", type=float, help="requests per minute (default 60; 600 on the sandbox)"
+            "--rpm", type=_rate, help="requests per minute (default 60; 600 on the sandbox)"
         )
         p.add_argument(
             "--allow-errors",
@@ -175,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-progress", action="store_true", help="no progress display")
         p.add_argument(
             "--progress-interval",
-            type=float,
+            type=_seconds,
             default=DEFAULT_EVERY,
             metavar="SECONDS",
             help="seconds between plain progress lines (when there is no live bar; default 5)",
@@ -193,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"sandbox {SANDBOX_JOURNAL}; for another SNOV_BASE_URL one named after its host)",
         )
     balance = sub.add_parser("balance", help="print the account's credit balance", epilog=EPILOG)
-    balance.add_argument("--rpm", type=float, help=argparse.SUPPRESS)
+    balance.add_argument("--rpm", type=_rate, help=argparse.SUPPRESS)
     sub.add_parser(
         "sandbox",
         help="serve the local sandbox API (see 'snov-async sandbox --help')",

@@ -182,9 +182,12 @@ def _encoding(stream: IO[bytes], requested: str | None) -> str:
     asked: str | None = None
     if requested is not None:
         try:
-            asked = codecs.lookup(requested).name
+            info = codecs.lookup(requested)
         except LookupError:
             raise InputError(f"unknown encoding {requested!r} (--encoding)") from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib...
+            raise InputError(f"{requested!r} is not a text encoding (--encoding)")
+        asked = info.name
     head = stream.read(4)
     stream.seek(0)
     for bom, name in BOMS:
@@ -223,7 +226,7 @@ def _first_line(stream: IO[bytes], encoding: str, name: str) -> str:
             if line.strip():
                 return line
         return ""
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16/32 without a byte-order mark
         raise _not_decodable(name, stream, encoding) from None
     finally:
         text.detach()
@@ -303,7 +306,7 @@ def _csv(
             if header is None:
                 header = [c.replace("\ufeff", "") for c in cells]
             total += 1
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16/32 without a byte-order mark
         raise _not_decodable(name, stream, encoding) from None
     except csv.Error as exc:
         raise InputError(f"{name} is not readable CSV: {exc}") from None
@@ -370,7 +373,7 @@ def _jsonl(
                     mappings[shape] = _columns(shape, fields, explicit)
                 except InputError as exc:
                     mappings[shape] = str(exc)
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or UTF-16/32 without a byte-order mark
         raise _not_decodable(name, stream, encoding) from None
     finally:
         text.detach()
