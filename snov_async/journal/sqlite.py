@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import JournalError
+from .. import _validate
+from ..errors import ConfigurationError, JournalError
 from .base import Claim, ClaimState, Record, State, decide
 
 __all__ = ["SQLiteJournal"]
@@ -87,6 +88,13 @@ class SQLiteJournal:
         busy_timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+            raise ConfigurationError(
+                f"path must be a file path, got {type(path).__name__}", field="path"
+            )
+        if not os.fspath(path).strip() or "\x00" in os.fspath(path):
+            raise ConfigurationError("path must be a file path (not blank, no NUL)", field="path")
+        _validate.number(busy_timeout, "busy_timeout", low=0, high=86_400)
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._clock = clock
