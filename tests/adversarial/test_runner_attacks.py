@@ -499,3 +499,42 @@ async def test_a_collect_with_a_wrong_email_does_not_poison_a_redis_journal(
             (later,) = await asyncio.wait_for(snov.verification.verify(["zz@y.com"]), 30)
     assert "zz@y.com" in paid(fake), "zz@y.com was never sent: answered from the journal"
     assert later.result.smtp_status.value == verdict("zz@y.com")["smtp_status"]
+
+
+# An input a completed task said nothing about ------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an input a completed answer says nothing about keeps its STARTED row: every rerun "
+    "on the journal polls the same task and answers the same ResponseFormatError, and not "
+    "even resend_unknown=True sends it again: it can never be answered on that journal",
+)
+def test_an_input_a_completed_task_left_out_can_be_sent_again_on_request(tmp_path: Path) -> None:
+    dropped = "u3@acme3.com"
+    fake = FakeSnov(latency=1.0)
+
+    def left_out(n: int, task_hash: str) -> Any:
+        sent, done_at = fake.tasks[task_hash]
+        if asyncio.get_running_loop().time() < done_at or dropped not in sent:
+            return None
+        data = [{"email": e, "result": verdict(e)} for e in sent if e != dropped]
+        return (200, {"status": "completed", "data": data, "meta": {"task_hash": task_hash}}, {})
+
+    fake.on_poll = left_out
+
+    async def run() -> list[list[Any]]:
+        runs = []
+        for resend in (False, False, True):
+            results, _ = await in_client(
+                fake,
+                lambda snov: asyncio.wait_for(snov.verification.verify(emails(10)), 3600),
+                journal=LoopSQLite(tmp_path / "j.db"),
+                resend_unknown=resend,
+            )
+            runs.append(results)
+        return runs
+
+    runs = run_virtual(run)
+    assert [sum(not r.ok for r in results) for results in runs[:2]] == [1, 1]
+    assert fake.charged[dropped] == 2, "resend_unknown=True did not send it again"
