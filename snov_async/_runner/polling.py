@@ -191,6 +191,17 @@ class Polling(SchedulerPart):
                     if d is not None and not isinstance(d, SnovError)
                 ],
             )
+            if task.resumed:
+                # Silent about them again on a rerun (the first time, the hash stays: a
+                # rerun polls the task, which may answer in full by then).
+                job.ledger.left_out(
+                    op,
+                    [
+                        k
+                        for k, d in zip(task.keys, per_item, strict=True)
+                        if d is None or isinstance(d, ResponseFormatError)
+                    ],
+                )
         elif isinstance(error, NotEnoughCreditsError):
             # Not answered, not charged: a later run may start these again.
             job.ledger.unanswered(op, task.keys)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
-from snov_async import ResponseFormatError, SnovClient, TaskTimeoutError
+from snov_async import OutcomeUnknownError, ResponseFormatError, SnovClient, TaskTimeoutError
 from tests.adversarial.support import LoopSQLite, client, emails, in_client, paid, scenario
 from tests.fakesnov import FakeSnov, verdict
 from tests.helpers import BALANCE_URL, BASE, CLIENT_ID, CLIENT_SECRET, TOKEN_URL, token_payload
@@ -504,12 +504,9 @@ async def test_a_collect_with_a_wrong_email_does_not_poison_a_redis_journal(
 # An input a completed task said nothing about ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an input a completed answer says nothing about keeps its STARTED row: every rerun "
-    "on the journal polls the same task and answers the same ResponseFormatError, and not "
-    "even resend_unknown=True sends it again: it can never be answered on that journal",
-)
+# An input a completed answer said nothing about used to keep its STARTED row: every rerun
+# polled the same task for the same ResponseFormatError, and resend_unknown=True could not send
+# it again.
 def test_an_input_a_completed_task_left_out_can_be_sent_again_on_request(tmp_path: Path) -> None:
     dropped = "u3@acme3.com"
     fake = FakeSnov(latency=1.0)
@@ -525,7 +522,7 @@ def test_an_input_a_completed_task_left_out_can_be_sent_again_on_request(tmp_pat
 
     async def run() -> list[list[Any]]:
         runs = []
-        for resend in (False, False, True):
+        for resend in (False, False, False, True):
             results, _ = await in_client(
                 fake,
                 lambda snov: asyncio.wait_for(snov.verification.verify(emails(10)), 3600),
@@ -537,4 +534,10 @@ def test_an_input_a_completed_task_left_out_can_be_sent_again_on_request(tmp_pat
 
     runs = run_virtual(run)
     assert [sum(not r.ok for r in results) for results in runs[:2]] == [1, 1]
+    # The first rerun polls the task again (it might answer in full by now); silent again,
+    # the input becomes an unknown outcome (it may have been charged) for later runs.
+    (again,) = [r for r in runs[1] if not r.ok]
+    assert again.email == dropped and isinstance(again.error, ResponseFormatError)
+    (unknown,) = [r for r in runs[2] if not r.ok]  # and the next run reports it so
+    assert unknown.email == dropped and isinstance(unknown.error, OutcomeUnknownError)
     assert fake.charged[dropped] == 2, "resend_unknown=True did not send it again"
