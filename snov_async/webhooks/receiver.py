@@ -82,6 +82,10 @@ BODY_TIMEOUT = 10.0
 MAX_QUEUE = 1_000
 CALLBACK_THREADS = 4
 MAX_PENDING_CALLBACKS = 1_000
+#: Seconds a coroutine callback may run before it is cancelled (one that never returns would
+#: otherwise hold its place for good, and ``max_pending_callbacks`` of them refuse every
+#: later delivery with 503).
+CALLBACK_TIMEOUT = 300.0
 
 _CLOSED: Any = object()
 _T = TypeVar("_T")
@@ -202,6 +206,10 @@ class WebhookReceiver:
         callback_threads: threads running plain-function callbacks.
         max_pending_callbacks: callbacks running or waiting, at most; beyond it deliveries
             are answered 503 so that Snov.io delivers them again later.
+        callback_timeout: seconds a coroutine callback (or the coroutine a plain callback
+            returns) may run before it is cancelled and logged as an error; ``None`` for no
+            limit. A plain function running in a thread cannot be stopped: it keeps its
+            thread and its place until it returns.
     """
 
     def __init__(
@@ -218,6 +226,7 @@ class WebhookReceiver:
         max_queue: int = MAX_QUEUE,
         callback_threads: int = CALLBACK_THREADS,
         max_pending_callbacks: int = MAX_PENDING_CALLBACKS,
+        callback_timeout: float | None = CALLBACK_TIMEOUT,
     ) -> None:
         if public_url is not None:
             _validate.web_url(public_url, "public_url", error=ConfigurationError)
@@ -244,6 +253,11 @@ class WebhookReceiver:
         self.body_timeout = _validate.number(body_timeout, "body_timeout", above=0)
         self.max_queue = _size(max_queue, "max_queue")
         self.max_pending_callbacks = _size(max_pending_callbacks, "max_pending_callbacks")
+        self.callback_timeout = (
+            None
+            if callback_timeout is None
+            else _validate.number(callback_timeout, "callback_timeout", above=0)
+        )
         self._dedupe = _Dedupe(
             _validate.number(dedupe_window, "dedupe_window", low=0),
             _size(max_remembered, "max_remembered"),
@@ -363,10 +377,17 @@ class WebhookReceiver:
         loop = asyncio.get_running_loop()
         self._pending += 1
 
+        limit = self.callback_timeout
+
         def run_sync() -> None:
             result = callback(event)
             if inspect.isawaitable(result):  # a plain function that returned a coroutine
-                asyncio.run_coroutine_threadsafe(_awaited(result), loop).result()
+                future = asyncio.run_coroutine_threadsafe(_awaited(result), loop)
+                try:
+                    future.result(limit)
+                except concurrent.futures.TimeoutError:
+                    future.cancel()
+                    raise _TimedOut from None
 
         async def run() -> None:
             try:
@@ -379,7 +400,21 @@ class WebhookReceiver:
                 else:
                     result = callback(event)
                     if inspect.isawaitable(result):
-                        await result
+                        waited = asyncio.ensure_future(_awaited(result))
+                        try:
+                            done, _ = await asyncio.wait({waited}, timeout=limit)
+                        finally:
+                            if not waited.done():  # timed out, or the receiver stopped
+                                waited.cancel()
+                        if not done:
+                            raise _TimedOut
+                        waited.result()
+            except _TimedOut:
+                logger.error(
+                    "webhook callback %s did not finish within callback_timeout (%gs): cancelled",
+                    getattr(callback, "__qualname__", type(callback).__name__),
+                    limit,
+                )
             except Exception:
                 logger.exception("webhook callback failed")
             finally:
@@ -662,3 +697,7 @@ def _is_async(callback: Any) -> bool:
 
 async def _awaited(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
+
+
+class _TimedOut(Exception):
+    """A callback ran past ``callback_timeout`` (not a `TimeoutError` the callback raised)."""

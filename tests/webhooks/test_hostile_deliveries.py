@@ -730,3 +730,92 @@ def test_a_callback_registration_that_could_never_work_is_refused() -> None:
         receiver.on(123)  # type: ignore[arg-type]
     assert receiver._callbacks == []
     assert receiver._deliver(body_of(1)) == 200
+
+
+# A callback that never returns ---------------------------------------------------------------
+
+
+def test_a_hung_coroutine_callback_is_cancelled_and_frees_its_place(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Without a limit, callbacks that never return hold their places for good: once
+    # max_pending_callbacks of them hang, every later delivery (push-mode results too) is 503.
+    from tests.vtime import run_virtual
+
+    async def scenario() -> tuple[list[int], list[str], int]:
+        receiver = WebhookReceiver(max_pending_callbacks=2, callback_timeout=60)
+        finished: list[str] = []
+        never = asyncio.Event()
+
+        async def hangs(event: WebhookEvent) -> None:
+            await never.wait()
+
+        async def hangs_too(event: WebhookEvent) -> None:
+            await never.wait()
+
+        async def quick(event: WebhookEvent) -> None:
+            finished.append("quick")
+
+        receiver.on(hangs)
+        receiver.on(hangs_too)
+        first = receiver._deliver(body_of(1))
+        full = receiver._deliver(body_of(2))  # both places held
+        await receiver.drain()  # 60 virtual seconds: both cancelled
+        receiver.on(quick)
+        later = receiver._deliver(body_of(3))
+        await receiver.drain()
+        pending = receiver._pending
+        await receiver.stop()
+        return [first, full, later], finished, pending
+
+    statuses, finished, pending = run_virtual(scenario)
+    assert statuses == [200, 503, 200]
+    assert finished == ["quick"] and pending == 0
+    assert caplog.text.count("did not finish within callback_timeout (60s): cancelled") == 4
+
+
+async def test_a_plain_callback_returning_a_hanging_coroutine_is_cancelled_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # It runs in a thread that waits for the coroutine on the loop: real time, so a tiny limit.
+    receiver = WebhookReceiver(callback_timeout=0.05)
+    never = asyncio.Event()
+
+    async def hangs() -> None:
+        await never.wait()
+
+    receiver.on(lambda event: hangs())
+    assert receiver._deliver(body_of(1)) == 200
+    await receiver.drain(timeout=30)
+    assert receiver._pending == 0
+    assert "did not finish within callback_timeout (0.05s): cancelled" in caplog.text
+    await receiver.stop()
+
+
+def test_a_callback_that_raises_timeout_error_is_a_failure_not_a_time_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.vtime import run_virtual
+
+    async def scenario() -> None:
+        receiver = WebhookReceiver(callback_timeout=60)
+
+        async def raises(event: WebhookEvent) -> None:
+            raise TimeoutError("the user's own")
+
+        receiver.on(raises)
+        assert receiver._deliver(body_of(1)) == 200
+        await receiver.drain()
+        await receiver.stop()
+
+    run_virtual(scenario)
+    assert "webhook callback failed" in caplog.text and "the user's own" in caplog.text
+    assert "callback_timeout" not in caplog.text
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), "60", True])
+def test_a_bad_callback_timeout_is_refused(value: Any) -> None:
+    from snov_async.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="callback_timeout"):
+        WebhookReceiver(callback_timeout=value)
