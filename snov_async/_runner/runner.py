@@ -8,7 +8,7 @@ job's results back; `collect` waits for tasks whose hashes are already known (th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _validate
@@ -238,6 +238,7 @@ class TaskRunner:
         progress: ProgressCallback | None = None,
     ) -> AsyncIterator[R]:
         """Results as they complete (each carries its input's ``index``)."""
+        _check_call(spec, progress)
         _validate.bulk_inputs(inputs, "inputs")
         self.register(spec)
         return self._stream(
@@ -317,6 +318,7 @@ class TaskRunner:
         With ``inputs`` (the task's inputs, as they were started) the results follow their
         order; without, the inputs are the ones the completed answer names, in its order.
         """
+        _check_call(spec, progress)
         if isinstance(task_hash, str):
             task_hash = task_hash.strip()
         task_hash = _validate.hash_ref(task_hash, "task_hash")
@@ -348,6 +350,10 @@ class TaskRunner:
         without a hash (a start cut off on close) cannot be collected: its inputs get an
         `OutcomeUnknownError`. Results come ref by ref, each in its inputs' order.
         """
+        if not (refs is None or isinstance(refs, TaskRef) or _iterable_refs(refs)):
+            raise ValidationError(
+                "collect() takes a TaskRef, an iterable of them, or nothing", field="refs"
+            )
         chosen = (
             list(self.unfinished)
             if refs is None
@@ -400,3 +406,15 @@ class TaskRunner:
         hashes go to ``unfinished``); then close the journal."""
         await self.scheduler.close(self.close_grace)
         await self.ledger.close()
+
+
+def _check_call(spec: Any, progress: Any) -> None:
+    """A spec that is one, and a progress callback that can be called (before anything)."""
+    if not isinstance(spec, BatchSpec):
+        raise ValidationError(f"not a task operation: {type(spec).__name__}", field="spec")
+    if progress is not None and not callable(progress):
+        raise ValidationError("progress must be a callable (or None)", field="progress")
+
+
+def _iterable_refs(refs: Any) -> bool:
+    return isinstance(refs, Iterable) and not isinstance(refs, (str, bytes, Mapping))

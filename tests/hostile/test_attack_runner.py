@@ -1,7 +1,5 @@
 """The task runner's public methods (``snov.runner``) under the same hostile arguments as the
-resources. The runner belongs to the integrator: what it does not check yet is kept here as
-strict xfails, so that the fix turns them green (and a strict xfail that starts passing fails
-the suite until its mark is removed)."""
+resources: a typed error naming the parameter, nothing sent."""
 
 from __future__ import annotations
 
@@ -14,10 +12,8 @@ from snov_async import ValidationError
 from .support import invoke, recorded, sent
 
 TASK = "0123456789abcdef0123456789abcdef"
-RUNNER = "snov_async/_runner/ is the integrator's: the runner does not check this yet"
 
 
-@pytest.mark.xfail(strict=True, reason=RUNNER + " (progress of collect_task)")
 @pytest.mark.parametrize("progress", [5, "print", True])
 async def test_collect_task_refuses_a_progress_that_is_not_callable(progress: Any) -> None:
     """It polls the task, then logs ``TypeError: 'int' object is not callable`` at every
@@ -29,7 +25,6 @@ async def test_collect_task_refuses_a_progress_that_is_not_callable(progress: An
     assert info.value.field == "progress"
 
 
-@pytest.mark.xfail(strict=True, reason=RUNNER + " (progress of run and iterate)")
 @pytest.mark.parametrize("method", ["run", "iterate"])
 async def test_run_and_iterate_refuse_a_progress_that_is_not_callable(method: str) -> None:
     async with recorded() as (snov, mocked):
@@ -44,7 +39,6 @@ async def test_run_and_iterate_refuse_a_progress_that_is_not_callable(method: st
     assert info.value.field == "progress"
 
 
-@pytest.mark.xfail(strict=True, reason=RUNNER + " (runner.collect(5) is a bare TypeError)")
 async def test_runner_collect_refuses_a_non_iterable_with_a_validation_error() -> None:
     async with recorded() as (snov, mocked):
         with pytest.raises(ValidationError) as info:
@@ -53,7 +47,6 @@ async def test_runner_collect_refuses_a_non_iterable_with_a_validation_error() -
     assert info.value.field == "refs"
 
 
-@pytest.mark.xfail(strict=True, reason=RUNNER + " (a spec that is not one: AttributeError)")
 @pytest.mark.parametrize("spec", [None, 5, "verify"])
 async def test_run_refuses_a_spec_that_is_not_one(spec: Any) -> None:
     async with recorded() as (snov, mocked):
