@@ -6,8 +6,10 @@ str are masked, and become plain strings only as arguments of the call that puts
 wire (`reveal`). So no frame of the SDK holds one in a local variable that a traceback captured
 with its locals (what Sentry and other error reporters collect) would show.
 
-Every secret wrapped in a `Secret` is also remembered here — process-wide, the most recent
-`MAX_REMEMBERED` of them — so that whatever a server echoes back can be scrubbed:
+Every secret wrapped in a `Secret` is also remembered here — process-wide: every one a live
+`Secret` holds (a client's secret and current token, however many tokens were fetched since),
+and the most recent `MAX_REMEMBERED` of the others (previous tokens) — so that whatever a server
+echoes back can be scrubbed:
 
 * `redact` replaces each remembered value, and its URL- and JSON-escaped forms, with ``***``;
 * `scrub` redacts every text attribute of an error in place (message, server messages, and any
@@ -30,6 +32,7 @@ import logging
 import re
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -54,6 +57,8 @@ MAX_REMEMBERED = 64
 
 _lock = threading.Lock()
 _known: dict[str, None] = {}
+#: Values some live `Secret` holds, and how many hold each: never forgotten while held.
+_held: dict[str, int] = {}
 _pattern: re.Pattern[str] | None = None
 _bytes_pattern: re.Pattern[bytes] | None = None
 
@@ -100,15 +105,38 @@ def remember(value: str) -> None:
         _pattern = _bytes_pattern = None  # compiled again on first use
 
 
+def _hold(value: str) -> None:
+    """A `Secret` holds ``value``: redact it for as long as one does."""
+    global _pattern, _bytes_pattern
+    if len(value) < MIN_LENGTH:
+        return
+    with _lock:
+        _held[value] = _held.get(value, 0) + 1
+        if _held[value] == 1:
+            _pattern = _bytes_pattern = None
+
+
+def _release(value: str) -> None:
+    """A `Secret` holding ``value`` is gone (it stays among the recent ones, if it is)."""
+    global _pattern, _bytes_pattern
+    with _lock:
+        left = _held.get(value, 0) - 1
+        if left > 0:
+            _held[value] = left
+        elif _held.pop(value, None) is not None and value not in _known:
+            _pattern = _bytes_pattern = None
+
+
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
     global _pattern, _bytes_pattern
     pattern, bytes_pattern = _pattern, _bytes_pattern
     if pattern is not None and bytes_pattern is not None:
         return pattern, bytes_pattern
     with _lock:
-        if not _known:
+        if not _known and not _held:
             return None
-        forms = sorted({f for v in _known for f in _forms(v)}, key=len, reverse=True)
+        values = {*_known, *_held}
+        forms = sorted({f for v in values for f in _forms(v)}, key=len, reverse=True)
         pattern = re.compile("|".join(_regex(f) for f in forms))
         bytes_pattern = re.compile("|".join(_regex(f) for f in forms).encode())
         _pattern, _bytes_pattern = pattern, bytes_pattern
@@ -143,11 +171,16 @@ class Secret:
     Making one remembers the value for redaction (see the module docstring).
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
         remember(value)
+        if isinstance(value, str):
+            # Redacted while this object lives, however many others were remembered since
+            # (a client's secret must outlast its 64th token refresh).
+            _hold(value)
+            weakref.finalize(self, _release, value)
 
     def get(self) -> str:
         """The secret value itself; only as an argument of the call that sends it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import pickle
@@ -63,6 +64,22 @@ def test_only_the_most_recent_secrets_are_kept() -> None:
     assert redact(first) == first
     last = f"filler-{_secrets.MAX_REMEMBERED - 1:04d}-token"
     assert redact(last) == MASK
+    Secret(VALUE)  # the fixture's value again, for the tests that follow
+
+
+def test_a_secret_held_by_a_live_object_outlasts_any_number_of_tokens() -> None:
+    # A long-running client refreshes its token hourly: after 64 refreshes its own client
+    # secret used to fall out of the registry and show in errors and logs again.
+    client_secret = "client-secret-" + "k" * 24
+    held = Secret(client_secret)
+    for n in range(3 * _secrets.MAX_REMEMBERED):
+        Secret(f"token-{n:04d}-" + "t" * 20)
+    assert redact(f"echo {client_secret}") == f"echo {MASK}"
+    del held
+    gc.collect()  # no object holds it now: it goes the way of any old token
+    for n in range(_secrets.MAX_REMEMBERED):
+        Secret(f"later-{n:04d}-" + "t" * 20)
+    assert redact(client_secret) == client_secret
     Secret(VALUE)  # the fixture's value again, for the tests that follow
 
 
