@@ -26,6 +26,7 @@ as a whole word (a test secret ``"secret"`` must not turn ``client_secret`` into
 from __future__ import annotations
 
 import base64
+import collections
 import hmac
 import json
 import logging
@@ -59,6 +60,8 @@ _lock = threading.Lock()
 _known: dict[str, None] = {}
 #: Values some live `Secret` holds, and how many hold each: never forgotten while held.
 _held: dict[str, int] = {}
+#: Values whose `Secret` was collected, to take out of `_held` (see `_release`).
+_released: collections.deque[str] = collections.deque()
 _pattern: re.Pattern[str] | None = None
 _bytes_pattern: re.Pattern[bytes] | None = None
 
@@ -96,6 +99,7 @@ def remember(value: str) -> None:
     if not isinstance(value, str) or len(value) < MIN_LENGTH:
         return
     with _lock:
+        _settle_released()
         if value in _known:
             _known[value] = _known.pop(value)  # most recent last
             return
@@ -111,15 +115,26 @@ def _hold(value: str) -> None:
     if len(value) < MIN_LENGTH:
         return
     with _lock:
+        _settle_released()
         _held[value] = _held.get(value, 0) + 1
         if _held[value] == 1:
             _pattern = _bytes_pattern = None
 
 
 def _release(value: str) -> None:
-    """A `Secret` holding ``value`` is gone (it stays among the recent ones, if it is)."""
+    """A `Secret` holding ``value`` is gone (it stays among the recent ones, if it is).
+
+    Called by the garbage collector, which may run while this thread holds `_lock` (any
+    allocation under it can trigger a collection): so no lock here, only a note that the
+    next holder of the lock settles (`_settle_released`)."""
+    _released.append(value)
+
+
+def _settle_released() -> None:
+    """Apply the releases noted since (with `_lock` held)."""
     global _pattern, _bytes_pattern
-    with _lock:
+    while _released:
+        value = _released.popleft()
         left = _held.get(value, 0) - 1
         if left > 0:
             _held[value] = left
@@ -133,6 +148,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]] | None:
     if pattern is not None and bytes_pattern is not None:
         return pattern, bytes_pattern
     with _lock:
+        _settle_released()
         if not _known and not _held:
             return None
         values = {*_known, *_held}

@@ -11,7 +11,15 @@ import urllib.parse
 import pytest
 
 from snov_async import _secrets
-from snov_async._secrets import MASK, RedactingFilter, Secret, redact, redact_bytes, reveal, scrub
+from snov_async._secrets import (
+    MASK,
+    RedactingFilter,
+    Secret,
+    redact,
+    redact_bytes,
+    reveal,
+    scrub,
+)
 from snov_async.errors import OutcomeUnknownError, SnovError, ValidationError
 
 VALUE = "s3cr3t/with+odd&chars\"and'quotes"
@@ -148,3 +156,27 @@ def test_sdk_loggers_carry_the_filter(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="snov_async"):
         logging.getLogger("snov_async").debug("token %s", VALUE)
     assert caplog.records and VALUE not in caplog.text and MASK in caplog.text
+
+
+def test_a_secret_released_while_the_registry_is_busy_does_not_deadlock() -> None:
+    # The garbage collector releases a collected Secret (weakref.finalize), and it may run in
+    # the middle of `remember` or of building the patterns, while this very thread holds the
+    # registry's lock: a release that took the lock hung the whole test suite. Simulated
+    # exactly: a release from inside the locked region, in a thread we can wait for.
+    import threading
+
+    value = "released-" + "r" * 24
+    held = Secret(value)
+
+    def release_under_the_lock() -> None:
+        with _secrets._lock:
+            _secrets._release(value)
+
+    worker = threading.Thread(target=release_under_the_lock, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "releasing a secret under the registry's lock deadlocked"
+    assert redact(value) == MASK  # still among the recent ones
+    del held
+    gc.collect()
+    Secret(VALUE)  # the fixture's value again, for the tests that follow
