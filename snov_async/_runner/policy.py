@@ -276,9 +276,9 @@ class PollPolicy:
 
     def in_progress(
         self, task: Timed, age: float, *, blocked: bool = False, peers: int = 1
-    ) -> None:
+    ) -> bool:
         """The task was seen in progress at ``age`` (``peers``: tasks of its operation in
-        flight): learn, and set its next poll."""
+        flight): learn, and set its next poll. Returns whether it is overdue (`overdue`)."""
         estimator = self._learner(task)
         guess = estimator.in_progress(age, first=task.polls == 1 and task.last_in_progress is None)
         if guess is not None:
@@ -291,16 +291,17 @@ class PollPolicy:
             # probes for itself alone (what it learns teaches no one): it doubles.
             growth = self.probe_growth(1 if task.resumed else peers)
             task.next_poll = task.started + max(growth * age, age + self._interval())
-            return
+            return False
         gap = max((BUSY_GAP if blocked else IDLE_GAP) * estimator.expected(), self._interval())
         if self.overdue(task, age):
             # What was learned does not hold for this task: back off like a probe.
             task.next_poll = task.started + max(self.probe_growth(peers) * age, age + gap)
-            return
+            return True
         # The longer a task has been seen running, the longer to its next look (a task just
         # past the learned latency is looked at again soon; one far past it, rarely).
         running = age - (task.running_at if task.running_at is not None else age)
         task.next_poll = task.started + age + max(gap, BACKOFF * running)
+        return False
 
     def overdue(self, task: Timed, age: float) -> bool:
         """Whether ``task``, still running at ``age``, has outlived what was learned (see

@@ -124,10 +124,10 @@ class Polling(SchedulerPart):
             self._finish(task, None, out_of_credits)
             self._out_of_credits(task.job, out_of_credits)
         else:
-            self.policy.in_progress(
+            overdue = self.policy.in_progress(
                 task, age, blocked=self.blocked, peers=self.tasks.count(task.operation)
             )
-            if self.policy.overdue(task, age):
+            if overdue:
                 self.tasks.overdue(task)
             if now >= task.deadline:
                 self._time_out(task, now)
