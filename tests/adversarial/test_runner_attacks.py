@@ -357,11 +357,11 @@ def test_a_duplicate_beyond_the_window_is_not_paid_again_with_cache_ttl_zero(
 # Two workers on one journal ------------------------------------------------------------------
 
 
-# A worker cancelled while its start was on the wire used to end its journal lease at once: a
-# second worker waiting for the same inputs found intents of a dead owner and answered
-# OutcomeUnknownError, though the start answered a second later.
-def test_a_worker_waiting_on_a_cancelled_workers_start_gets_its_answers(tmp_path: Path) -> None:
-    fake = FakeSnov(start_delay=3.0, latency=2.0)
+def cancel_one_of_two_workers(
+    fake: FakeSnov, tmp_path: Path, inputs: list[str], waits: tuple[float, float]
+) -> list[Any]:
+    """Workers A and B on one journal verify ``inputs``: A begins, B begins ``waits[0]``
+    later, A's call is cancelled ``waits[1]`` after that; B's results."""
 
     async def run() -> list[Any]:
         with aioresponses() as m:
@@ -369,15 +369,25 @@ def test_a_worker_waiting_on_a_cancelled_workers_start_gets_its_answers(tmp_path
             a = client(journal=LoopSQLite(tmp_path / "j.db"))
             b = client(journal=LoopSQLite(tmp_path / "j.db"))
             async with a, b:
-                first = asyncio.ensure_future(a.verification.verify(emails(10)))
-                await asyncio.sleep(0.5)  # A's start is on the wire (answers at ~3 s)
-                second = asyncio.ensure_future(b.verification.verify(emails(10)))
-                await asyncio.sleep(0.5)
-                first.cancel()  # A's call goes away; its start still answers
+                first = asyncio.ensure_future(a.verification.verify(inputs))
+                await asyncio.sleep(waits[0])
+                second = asyncio.ensure_future(b.verification.verify(inputs))
+                await asyncio.sleep(waits[1])
+                first.cancel()
                 await asyncio.gather(first, return_exceptions=True)
                 return await asyncio.wait_for(second, 3600)
 
-    results = run_virtual(run)
+    results: list[Any] = run_virtual(run)
+    return results
+
+
+# A worker cancelled while its start was on the wire used to end its journal lease at once: a
+# second worker waiting for the same inputs found intents of a dead owner and answered
+# OutcomeUnknownError, though the start answered a second later.
+def test_a_worker_waiting_on_a_cancelled_workers_start_gets_its_answers(tmp_path: Path) -> None:
+    fake = FakeSnov(start_delay=3.0, latency=2.0)
+    # A's start is on the wire (answers at ~3 s) when A's call goes away; it still answers.
+    results = cancel_one_of_two_workers(fake, tmp_path, emails(10), (0.5, 0.5))
     assert paid(fake) == set(emails(10)) and max(fake.charged.values()) == 1
     bad = [r.error for r in results if not r.ok]
     assert not bad, f"{len(bad)} of 10 paid inputs answered {bad[0]!r}"
@@ -460,22 +470,9 @@ def test_collecting_on_a_closed_client_keeps_the_refs_listed() -> None:
 # own each: 20 freed inputs cost 20 single-email starts instead of 2.
 def test_inputs_freed_by_another_worker_are_started_ten_at_a_time(tmp_path: Path) -> None:
     fake = FakeSnov(start_delay=10.0, latency=2.0)
-
-    async def run() -> list[Any]:
-        with aioresponses() as m:
-            fake.install(m)
-            a = client(journal=LoopSQLite(tmp_path / "j.db"))
-            b = client(journal=LoopSQLite(tmp_path / "j.db"))
-            async with a, b:
-                first = asyncio.ensure_future(a.verification.verify(emails(40)))
-                await asyncio.sleep(1)  # A claimed all 40; its first start is on the wire
-                second = asyncio.ensure_future(b.verification.verify(emails(40)))
-                await asyncio.sleep(3)
-                first.cancel()  # A's unsent claims are freed: B takes them over
-                await asyncio.gather(first, return_exceptions=True)
-                return await asyncio.wait_for(second, 3600)
-
-    results = run_virtual(run)
+    # A claimed all 40 and its first start is on the wire when A's call goes away: its
+    # unsent claims are freed, and B takes them over.
+    results = cancel_one_of_two_workers(fake, tmp_path, emails(40), (1, 3))
     assert len(results) == 40 and max(fake.charged.values()) == 1
     sizes = [len(batch) for batch in fake.accepted]
     assert len(sizes) <= 4, f"{len(sizes)} starts for 40 inputs: {sizes}"
