@@ -82,10 +82,11 @@ class BatchSpec(abc.ABC, Generic[I, R]):
         raise ResponseFormatError("the result answer has no status")
 
     def answers_for(self, payload: Any) -> str | None:
-        """The task a result answer says it is about (``meta.task_hash``), if it says."""
+        """The task a result answer says it is about (``meta.task_hash``), if it says (a
+        blank one says nothing)."""
         meta = payload.get("meta") if isinstance(payload, dict) else None
         named = meta.get("task_hash") if isinstance(meta, dict) else None
-        return named if isinstance(named, str) else None
+        return named if isinstance(named, str) and named.strip() else None
 
     @abc.abstractmethod
     def split(self, payload: Any, items: list[I], *, ordered: bool = True) -> list[Any]:

@@ -306,3 +306,24 @@ def test_retry_after_is_digits_or_a_date_and_always_finite(raw: str, seconds: fl
     assert parse_retry_after({"Retry-After": raw}, 0.0) == seconds
     ms = parse_retry_after({"retry-after-ms": raw}, 0.0)
     assert ms == (None if seconds is None else seconds / 1000)
+
+
+@pytest.mark.parametrize("named", ["", "   ", "{TASK}", " {TASK_UPPER} "])
+def test_an_answer_naming_no_task_or_this_one_in_another_spelling_is_taken(named: str) -> None:
+    """The foreign-answer check refuses only an answer that names another task: an empty
+    ``meta.task_hash`` says nothing, and case or spaces do not make another task."""
+    fake = FakeSnov(latency=1.0)
+
+    def on_poll(n: int, task_hash: str) -> Scripted | None:
+        if (
+            task_hash not in fake.tasks
+            or asyncio.get_running_loop().time() < fake.tasks[task_hash][1]
+        ):
+            return None
+        said = named.replace("{TASK}", task_hash).replace("{TASK_UPPER}", task_hash.upper())
+        return completed([entry(e) for e in honest(fake, task_hash)], said)
+
+    fake.on_poll = on_poll
+    results, _ = scenario(fake, lambda s: s.verification.verify(emails(20)))
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok][:1]
+    no_lie_delivered(results)
