@@ -29,6 +29,7 @@ be read) raises `ResponseFormatError`.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import re
 import types
@@ -67,7 +68,8 @@ _SEEN: set[tuple[str, str, str]] = set()
 _SEEN_MAX = 2048
 
 
-def camel_to_snake(name: str) -> str:
+@functools.lru_cache(maxsize=1024)  # answers repeat a few dozen keys; a regex per key was
+def camel_to_snake(name: str) -> str:  # two thirds of building a result (20 of 31 us)
     """``firstName`` -> ``first_name``; names already in snake_case are unchanged."""
     return _CAMEL.sub("_", name).lower()
 

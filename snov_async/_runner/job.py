@@ -156,8 +156,8 @@ class Job(Generic[I, R]):
                 await self._feed_async(inputs)
             else:
                 for raw in inputs:
-                    await self._take(raw, batched=self.ledger.batched)
                     await self.host.slice.checkpoint()
+                    await self._take(raw, batched=self.ledger.batched)
             await self._admit()
         except Exception as exc:  # the caller's iterator failed: surface it
             self.feed_error = exc

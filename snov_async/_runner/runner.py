@@ -252,6 +252,8 @@ class TaskRunner:
         inputs: Iterable[Any] | AsyncIterable[Any],
         discover: str | None = None,
     ) -> AsyncIterator[R]:
+        # Many calls begun at once take turns to set up (see `TimeSlice`).
+        await self.scheduler.slice.checkpoint()
         job.ledger.open(job)
         job.feeder = asyncio.get_running_loop().create_task(job.feed(inputs))
         self.scheduler.add(job)

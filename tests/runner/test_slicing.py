@@ -127,3 +127,84 @@ def test_a_slice_spent_on_a_loop_that_closed_is_renewed_on_the_next(
         assert second.run_until_complete(read_without_yielding()) is False
     finally:
         second.close()
+
+
+async def _count_iterations(iteration: list[int]) -> None:
+    while True:
+        await asyncio.sleep(0)
+        iteration[0] += 1
+
+
+async def test_readers_in_line_resume_a_few_per_iteration_not_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every item costs a whole slice: after the first item of an iteration, every reader
+    # that reaches a checkpoint waits in line. With all 300 of them resumed each iteration
+    # to find the slice spent again, each iteration cost 300 wake-ups doing nothing (16 ms
+    # of a 500-call benchmark's iterations); resumed WAKE at a time, each wake-up reads.
+    clock = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    budget = TimeSlice()
+    iteration = [0]
+    resumed: dict[int, int] = {}  # iteration -> readers that went past a checkpoint
+    read: dict[int, int] = {}  # reader -> items read
+
+    async def reader(n: int) -> None:
+        for _ in range(3):
+            await budget.checkpoint()
+            resumed[iteration[0]] = resumed.get(iteration[0], 0) + 1
+            clock[0] += SLICE  # reading the item spends the slice
+            read[n] = read.get(n, 0) + 1
+
+    ticker = asyncio.ensure_future(_count_iterations(iteration))
+    await asyncio.gather(*(reader(n) for n in range(300)))
+    ticker.cancel()
+    assert read == {n: 3 for n in range(300)}  # every item of every reader
+    # (+1: the iteration counter is itself a callback; its place in the iteration shifts)
+    assert max(resumed.values()) <= slicing.WAKE + 1
+    # and nobody waited idle: about 900 / WAKE iterations, not one per item
+    assert len(resumed) <= 900 // slicing.WAKE + 5
+
+
+async def test_a_reader_that_left_the_line_does_not_stall_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    budget = TimeSlice()
+    clock[0] += 0.0
+    await budget.checkpoint()  # the slice begins
+    clock[0] += 2 * SLICE  # and is spent
+    queued = [asyncio.ensure_future(budget.checkpoint()) for _ in range(3 * slicing.WAKE)]
+    await asyncio.sleep(0)
+    assert budget.waiting == 3 * slicing.WAKE
+    for waiter in queued[: 2 * slicing.WAKE]:
+        waiter.cancel()  # cancelled readers leave the line
+    done, pending = await asyncio.wait(queued[2 * slicing.WAKE :], timeout=1.0)
+    assert not pending and all(w.exception() is None for w in done)
+    assert budget.waiting == 0
+
+
+async def test_readers_resumed_from_the_line_read_on_while_the_slice_lasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Items costing a hundredth of a slice: a reader resumed from the line reads about 100
+    # items before it waits again (not one item per wake-up).
+    clock = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+    budget = TimeSlice()
+    iteration = [0]
+    per_iteration: dict[int, int] = {}
+
+    async def reader() -> None:
+        for _ in range(1000):
+            await budget.checkpoint()
+            per_iteration[iteration[0]] = per_iteration.get(iteration[0], 0) + 1
+            clock[0] += SLICE / 100
+
+    ticker = asyncio.ensure_future(_count_iterations(iteration))
+    await asyncio.gather(reader(), reader())
+    ticker.cancel()
+    assert sum(per_iteration.values()) == 2000
+    assert max(per_iteration.values()) <= 100 + 5  # a slice, plus one item each reader
+    assert len(per_iteration) <= 25  # about 20 slices' worth, not 2,000 iterations
