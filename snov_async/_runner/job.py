@@ -57,12 +57,6 @@ class JobHost(Protocol):
         """How long a task may run; an input held by another worker waits as long."""
 
 
-@attrs.define(eq=False)
-class _Pending(Generic[I]):
-    item: I
-    waiters: list[tuple[int, Any]]
-
-
 class Job(Generic[I, R]):
     """One bulk call: its inputs, its unanswered items and its output."""
 
@@ -79,7 +73,13 @@ class Job(Generic[I, R]):
         self.ledger = ledger
         self.spec = spec
         self.progress = progress
-        self.pending: dict[Hashable, _Pending[I]] = {}
+        #: Inputs read and not answered yet, by key: (prepared item, index, raw input) of the
+        #: first one. A plain tuple, not an object with a list: the garbage collector stops
+        #: tracking a tuple of strings and numbers, and 10,000 pending inputs were 15,000
+        #: of the 43,000 objects its full collections walked (``benchmarks/loop_lag.py``).
+        self.pending: dict[Hashable, tuple[I, int, Any]] = {}
+        #: Later inputs of the call with a pending key (duplicates): (index, raw input).
+        self.duplicates: dict[Hashable, list[tuple[int, Any]]] = {}
         # The result each recently answered key got (the latest `dedupe_window` keys): later
         # duplicates get a copy re-indexed, so only the typed (slotted) result is kept, not
         # the raw answer.
@@ -146,7 +146,7 @@ class Job(Generic[I, R]):
 
     def item(self, key: Hashable) -> I:
         """The prepared input waiting under ``key``."""
-        return self.pending[key].item
+        return self.pending[key][0]
 
     # Reading inputs --------------------------------------------------------------------
 
@@ -224,9 +224,9 @@ class Job(Generic[I, R]):
             self._push(copy, getattr(first, "error", None) is not None)
             return
         if key in self.pending:
-            self.pending[key].waiters.append((index, raw))
+            self.duplicates.setdefault(key, []).append((index, raw))
             return
-        self.pending[key] = _Pending(item, [(index, raw)])
+        self.pending[key] = (item, index, raw)
         self._unadmitted.append(key)
         if not batched or len(self._unadmitted) >= self.spec.max_batch:
             await self._admit()
@@ -256,10 +256,10 @@ class Job(Generic[I, R]):
         settled together; `_release` then starts their batches)."""
         verdict = admission.verdict
         if verdict is Verdict.START:
-            self._place(key, self.pending[key].item, gather=gather)
+            self._place(key, self.pending[key][0], gather=gather)
         elif verdict is Verdict.RESUME:
             assert admission.task_hash is not None
-            self.host.resume(self, key, self.pending[key].item, admission.task_hash)
+            self.host.resume(self, key, self.pending[key][0], admission.task_hash)
         else:
             self.answer(key, admission.data, admission.error, admission.task_hash)
 
@@ -309,14 +309,14 @@ class Job(Generic[I, R]):
             return None
         key = self.spec.key(item)
         if key in self.pending:
-            self.pending[key].waiters.append((index, raw))
+            self.duplicates.setdefault(key, []).append((index, raw))
             return None
-        self.pending[key] = _Pending(item, [(index, raw)])
+        self.pending[key] = (item, index, raw)
         return key, item
 
     def _place(self, key: Hashable, item: I, *, gather: bool = False) -> None:
         for batch in self.open_batches:
-            if self.spec.fits(item, [self.pending[k].item for k in batch]):
+            if self.spec.fits(item, [self.pending[k][0] for k in batch]):
                 batch.append(key)
                 break
         else:
@@ -351,10 +351,10 @@ class Job(Generic[I, R]):
         pending = self.pending.pop(key, None)
         if pending is None:
             return
-        for n, (index, raw) in enumerate(pending.waiters):
-            result = self._emit(index, raw, pending.item, data, error, task_hash)
-            if n == 0:
-                self._remember(key, result)
+        item, index, raw = pending
+        self._remember(key, self._emit(index, raw, item, data, error, task_hash))
+        for index, raw in self.duplicates.pop(key, ()):
+            self._emit(index, raw, item, data, error, task_hash)
 
     def _remember(self, key: Hashable, result: R) -> None:
         """Keep ``key``'s result so that a later duplicate gets a re-indexed copy."""
