@@ -199,6 +199,8 @@ class RedisPacer:
         self._interval_us = int(self.interval * 1e6)
         self._tau_us = int((burst - 1) * self.interval * 1e6)
         self._keys = [f"{key}:tat", f"{key}:blocked"]
+        #: What left (see `before_wire`): its own bucket, the same cool-down.
+        self._wire_keys = [f"{key}:wire", f"{key}:blocked"]
         self._redis: aioredis.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._script: Any = None
@@ -213,11 +215,28 @@ class RedisPacer:
 
     async def acquire(self) -> None:
         """Reserve this worker's next slot on the server's clock, then wait for it."""
+        await self._wait_for(self._keys)
+
+    async def before_wire(self) -> None:
+        """Wait, if need be, so that this request leaves at least one interval after the last
+        one any worker put on the wire; the HTTP core calls it for every attempt, after
+        `acquire`, as the request goes on the wire.
+
+        `acquire` spaces the slots; this spaces what leaves, as `EvenPacer.before_wire` does
+        in one process: a request held up between its slot and the wire (a busy loop, a long
+        garbage collection, a token being fetched) would otherwise leave right before another
+        worker's next one, and the server's window would hold one more than its share. It is
+        a second reservation on the server's clock (under ``{key}:wire``), so it costs one
+        more round trip to Redis per request; a cool-down holds it back like `acquire`.
+        """
+        await self._wait_for(self._wire_keys)
+
+    async def _wait_for(self, keys: list[str]) -> None:
+        """Reserve the next time on the bucket under ``keys`` (tat, blocked), then wait for
+        it, and for any cool-down that began meanwhile."""
         while True:
             wait_us = int(
-                await self._call(
-                    self._reserve(keys=self._keys, args=[self._interval_us, self._tau_us])
-                )
+                await self._call(self._reserve(keys=keys, args=[self._interval_us, self._tau_us]))
             )
             if wait_us <= 0:
                 return

@@ -104,6 +104,14 @@ async def test_redis_down_at_start_is_a_backend_error_within_seconds(closed_url:
         await closable  # closing after an outage does not fail
 
 
+async def test_the_wire_spacing_with_redis_down_is_a_backend_error(closed_url: str) -> None:
+    pacer = RedisPacer(closed_url, 6000)
+    err, elapsed = await timed(pacer.before_wire())
+    assert isinstance(err, BackendError) and err.backend == "redis pacer"
+    assert elapsed < BOUND
+    await pacer.aclose()
+
+
 async def test_a_password_in_the_url_never_reaches_the_error(closed_url: str) -> None:
     url = closed_url.replace("redis://", "redis://user:hunter2-secret@")
     err, _ = await timed(RedisPacer(url, 6000).acquire())
