@@ -361,6 +361,8 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
 async def _enrich_file(args: argparse.Namespace, command: Command, input_path: str) -> int:
     # Everything that can be checked is checked before any request.
     output = Output(args.output, input_path)
+    if args.resume:  # the journal is the record of paid work: never renamed over
+        output.refuse(args.journal or default_journal(), "the journal")
     explicit = {f: getattr(args, f"col_{f}") for f in command.fields}
     source = open_source(
         input_path,
@@ -447,7 +449,7 @@ async def _enrich_file(args: argparse.Namespace, command: Command, input_path: s
     summary = f"{tally.total} rows: {_counts(tally)}; {spent} {on}credits spent"
     if args.resume:
         summary += f", {client.runner.cached} answered from the journal"
-    where = "" if output.to_stdout else f" -> {args.output}"
+    where = "" if output.streams else f" -> {args.output}"
     _say(f"{summary}, in {elapsed:.1f}s{where}")
     return EXIT_OK
 
@@ -485,7 +487,7 @@ def _kept(output: Output, tally: Tally, what: str) -> None:
     """Leave the output as it was, keep the rows written so far in OUTPUT.partial, and say
     so in one line."""
     partial = output.keep_partial(tally.written)
-    if output.to_stdout:
+    if output.streams:
         _say(f"{what}; {tally.written} rows were written", always=True)
     elif partial is None:
         _say(f"{what}; {output.path} was left as it was", always=True)

@@ -9,7 +9,10 @@
   is refused before anything is read or sent; so is a missing directory.
 * ``-o -`` (the default) streams to standard output as rows are answered.
 
-A symbolic link given as output is followed: its target is what gets replaced.
+A symbolic link given as output is followed: its target is what gets replaced. An output
+that exists and is not a regular file (a FIFO, ``/dev/stdout``, ``/dev/null``, the
+``/dev/fd/N`` of a shell's ``>(...)``) is written to directly, as standard output is: it is
+never replaced by a file.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import csv
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -48,11 +52,22 @@ class Output:
     def __init__(self, path: str, input_path: str) -> None:
         self.path = path
         self.to_stdout = path == "-"
+        #: A FIFO or a device named by ``-o``: written to directly, like standard output.
+        self.device: str | None = None
         self.target: Path | None = None
         self.partial_path: Path | None = None
         self._tmp: Path | None = None
         self._out: IO[str] | None = None
         if self.to_stdout:
+            return
+        try:
+            mode = os.stat(path).st_mode  # follows links, /dev/stdout and /dev/fd/N too
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            if input_path != "-" and _same_file(path, input_path):
+                raise OutputError(f"-o {path} is the input file; write the output elsewhere")
+            self.device = path
             return
         given = Path(path)
         if path.endswith(("/", os.sep)) or given.is_dir():
@@ -79,8 +94,30 @@ class Output:
         self.target = target
         self.partial_path = target.with_name(target.name + ".partial")
 
+    @property
+    def streams(self) -> bool:
+        """Rows go straight out (standard output, a FIFO, a device): nothing to put in place."""
+        return self.target is None
+
+    def refuse(self, other: str, what: str) -> None:
+        """`OutputError` if the output is ``other`` (the same path, or the same file through a
+        hard or symbolic link): the journal must never be renamed over."""
+        if self.target is None:
+            return
+        if os.path.realpath(other) == str(self.target) or _same_file(other, self.target):
+            raise OutputError(
+                f"-o {self.path} is {what}; write the output to another file "
+                f"({what.removeprefix('the ')} is left as it is)"
+            )
+
     def open(self) -> IO[str]:
-        """The stream to write rows to (a temporary file, or standard output)."""
+        """The stream to write rows to (a temporary file, the device, or standard output)."""
+        if self.device is not None:
+            try:
+                self._out = open(self.device, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.device}: {exc.strerror}") from None
+            return self._out
         if self.target is None:
             return sys.stdout
         try:
@@ -93,20 +130,26 @@ class Output:
         self._out = os.fdopen(fd, "w", encoding="utf-8", newline="")
         return self._out
 
-    def _finish(self, dest: Path) -> None:
+    def _finish(self, dest: Path, *, replace: bool = True) -> Path:
+        """Put the temporary file in place at ``dest`` (``replace=False``: at the first of
+        ``dest``, ``dest.2``, ``dest.3`` ... that does not exist). On any failure (a full
+        disk, ...) the temporary file is removed, never left behind."""
         assert self._out is not None and self._tmp is not None
         out, tmp = self._out, self._tmp
         self._out = self._tmp = None
         try:
-            out.flush()
-            os.fsync(out.fileno())
-        finally:
-            out.close()
-        # mkstemp makes the file private (0600): give it the old file's mode, or the usual one.
-        try:
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+            finally:
+                out.close()
+            # mkstemp makes the file private (0600): give it the old file's mode, or the usual.
             mode = dest.stat().st_mode & 0o7777 if dest.exists() else _default_mode()
             os.chmod(tmp, mode)
-            os.replace(tmp, dest)
+            if replace:
+                os.replace(tmp, dest)
+                return dest
+            return _link_new(tmp, dest)
         except OSError:
             tmp.unlink(missing_ok=True)
             raise
@@ -114,7 +157,7 @@ class Output:
     def commit(self) -> None:
         """Put the complete output in place (one rename)."""
         if self.target is None:
-            sys.stdout.flush()
+            self._close_stream()
             return
         try:
             self._finish(self.target)
@@ -125,9 +168,13 @@ class Output:
 
     def keep_partial(self, rows: int) -> Path | None:
         """After a failure: the rows written so far go to ``NAME.partial`` (when there are
-        any); the output itself is left untouched. Returns the partial file's path."""
+        any); the output itself is left untouched. Returns the partial file's path.
+
+        An existing ``NAME.partial`` (an earlier failed run's paid rows) is never replaced:
+        the rows then go to ``NAME.partial.2`` (``.3`` ...)."""
         if self.target is None:
-            sys.stdout.flush()
+            with contextlib.suppress(OSError):
+                self._close_stream()
             return None
         if self._out is None:
             return None
@@ -136,10 +183,17 @@ class Output:
             self.discard()
             return None
         try:
-            self._finish(self.partial_path)
+            return self._finish(self.partial_path, replace=False)
         except OSError:
             return None
-        return self.partial_path
+
+    def _close_stream(self) -> None:
+        if self.device is None:
+            sys.stdout.flush()
+            return
+        out, self._out = self._out, None
+        if out is not None:
+            out.close()
 
     def discard(self) -> None:
         """Forget the temporary file (nothing is kept)."""
@@ -150,6 +204,32 @@ class Output:
                 out.close()
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _link_new(tmp: Path, dest: Path) -> Path:
+    """Give ``tmp`` the first free name of ``dest``, ``dest.2``, ``dest.3`` ... without ever
+    replacing a file (a hard link fails if the name exists), then drop ``tmp``."""
+    for n in range(1, 10_000):
+        name = dest if n == 1 else dest.with_name(f"{dest.name}.{n}")
+        try:
+            os.link(tmp, name)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network file systems)
+            if name.exists():
+                continue
+            os.replace(tmp, name)
+            return name
+        tmp.unlink(missing_ok=True)
+        return name
+    raise FileExistsError(f"{dest}: too many earlier partial files")
 
 
 def _default_mode() -> int:
