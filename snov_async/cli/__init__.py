@@ -399,7 +399,11 @@ async def _enrich_file(args: argparse.Namespace, command: Command, input_path: s
                 _say(f"not enough credits to start (balance {balance.balance})", always=True)
                 return EXIT_CREDITS
             writer = RowWriter(
-                output.open(), kind, [*source.header, *names.values()], source.delimiter
+                output.open(),
+                kind,
+                [*source.header, *names.values()],
+                source.delimiter,
+                guarded=names.values(),
             )
             ordered = Ordered(command, writer, names, tally, label)
             quiet = args.quiet or args.no_progress

@@ -24,6 +24,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO, Any
 
@@ -241,10 +242,20 @@ def _default_mode() -> int:
 class RowWriter:
     """Writes output rows in CSV or JSON Lines as they come, flushing each one."""
 
-    def __init__(self, out: IO[str], kind: str, columns: list[str], delimiter: str = ",") -> None:
+    def __init__(
+        self,
+        out: IO[str],
+        kind: str,
+        columns: list[str],
+        delimiter: str = ",",
+        guarded: Collection[str] = (),
+    ) -> None:
         self.kind = kind
         self._out = out
         self.columns = columns
+        #: Columns whose text comes from the API (a LinkedIn name, a title, a server's
+        #: message): in CSV, a cell that a spreadsheet would run as a formula is defused.
+        self.guarded = frozenset(guarded)
         self._csv: csv.DictWriter[str] | None = None
         if kind == "csv":
             self._csv = csv.DictWriter(
@@ -256,11 +267,25 @@ class RowWriter:
 
     def write(self, row: dict[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow({k: _cell(v) for k, v in row.items()})
+            self._csv.writerow(
+                {k: _defused(_cell(v)) if k in self.guarded else _cell(v) for k, v in row.items()}
+            )
         else:
             self._out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         self._out.flush()
         self.written += 1
+
+
+#: What makes Excel, LibreOffice and Google Sheets read a cell as a formula (OWASP, "CSV
+#: injection"): anyone can put ``=HYPERLINK(...)`` in their LinkedIn name or title.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _defused(value: Any) -> Any:
+    """A text starting like a formula gets a leading ``'`` (shown as text by spreadsheets)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _cell(value: Any) -> Any:

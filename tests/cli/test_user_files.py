@@ -6,17 +6,19 @@ Each test failed before its fix (the measured symptom is in its docstring)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import resource
 import stat
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from snov_async.cli import _check_journal, main
-from tests.cli.conftest import CLI, clean_env, emails_csv
+from tests.cli.conftest import CLI, clean_env, emails_csv, read_csv
 
 OLD = b"email,status\nkept@example.com,found\n"
 FAST = ["--rpm", "6000", "--no-progress"]
@@ -149,3 +151,43 @@ def test_keep_partial_never_replaces_an_earlier_partial(tmp_path: Path) -> None:
     assert [p.name for p in kept if p] == ["out.csv.partial.2", "out.csv.partial.3"]
     assert (tmp_path / "out.csv.partial.3").read_text() == "row 1\n"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_formulas_from_the_api_are_defused_in_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone can name themselves ``=HYPERLINK("http://evil","Jane")`` on LinkedIn: the
+    ``profiles`` CSV carried it as is, and a spreadsheet opening the file runs it. Text from
+    the API now starts with ``'`` when it would start a formula; the user's own columns and
+    JSON Lines output are left as they are."""
+    from snov_async.sandbox import data
+
+    real = data.li_profile
+
+    def hostile(seed: int, url: str) -> Any:
+        profile = real(seed, url)
+        if isinstance(profile, dict):
+            profile.update(
+                name='=HYPERLINK("http://evil","Jane")', first_name="+1-555", last_name="@SUM(A1)"
+            )
+            profile["industry"] = "-2+3"
+        return profile
+
+    monkeypatch.setattr(data, "li_profile", hostile)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SNOV_CLIENT_ID", raising=False)
+    urls = [f"https://www.linkedin.com/in/person-{i}/" for i in range(8)]
+    (tmp_path / "in.csv").write_text(
+        "linkedin,note\n" + "".join(f"{u},=own formula\n" for u in urls)
+    )
+    assert main(["profiles", "in.csv", "-o", "out.csv", *FAST]) == 0
+    rows = [r for r in read_csv(tmp_path / "out.csv") if r["status"] == "found"]
+    assert rows
+    for row in rows:
+        assert row["name"] == '\'=HYPERLINK("http://evil","Jane")'
+        assert (row["first_name"], row["last_name"]) == ("'+1-555", "'@SUM(A1)")
+        assert row["industry"] == "'-2+3"
+        assert row["note"] == "=own formula"  # the user's own cell, untouched
+    assert main(["profiles", "in.csv", "-o", "out.jsonl", *FAST]) == 0
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert any(x["name"] == '=HYPERLINK("http://evil","Jane")' for x in lines)
