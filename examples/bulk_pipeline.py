@@ -1,4 +1,4 @@
-"""A bulk pipeline: people -> emails -> verification -> a CSV of the deliverable ones.
+"""A bulk pipeline: people -> emails -> verification -> a CSV of every lead and its verdict.
 
     python examples/bulk_pipeline.py [LEADS.csv] [deliverable.csv]
 
@@ -70,10 +70,11 @@ async def run(source: str, target: str) -> dict[str, int]:
         status = verdict.smtp_status if verdict else None
         counts["errors"] += error is not None
         counts["deliverable"] += status == "valid"
-        rows.append(
-            [search.first_name, search.last_name, search.domain, search.email or "",
-             status or "", error.message if error else ""]
-        )  # fmt: skip
+        # A row the API never saw (an empty name, a bad domain) has only its input to show.
+        who = (search.first_name, search.last_name, search.domain)
+        if search.error is not None:
+            who = search.input
+        rows.append([*who, search.email or "", status or "", error.message if error else ""])
     write_rows(target, rows)
     return counts
 

@@ -42,6 +42,12 @@ async def test_bulk_pipeline(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert counts["rows"] == len(rows) == 14
     assert counts["found"] > 0 and counts["errors"] == 2
+    # A row that failed still says whose it was (its name and domain were blank).
+    failed = [r for r in rows if r["error"]]
+    assert [(r["first_name"], r["domain"]) for r in failed] == [
+        ("Tom", "hooli.com"),
+        ("Priya", "not a domain"),
+    ]
 
 
 async def test_aiohttp_server(caplog: pytest.LogCaptureFixture) -> None:
