@@ -326,31 +326,51 @@ class _Stopped(Exception):
         self.signum = signum
 
 
-async def _run_until_signal(job: asyncio.Future[None]) -> None:
-    """Await ``job``; SIGINT or SIGTERM cancels it and raises `_Stopped`."""
-    loop = asyncio.get_running_loop()
-    received: list[int] = []
+class _Signals:
+    """SIGINT and SIGTERM while a run is under way: the first cancels the job; every later
+    one is only noted until the run has put away what it answered (closed the client, kept
+    the paid rows in ``OUT.partial``). A second Ctrl-C used to break that clean-up: the
+    answered rows were lost and the hidden ``.tmp`` file was left behind."""
 
-    def stop(signum: int) -> None:
-        received.append(signum)
-        job.cancel()
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._job: asyncio.Future[None] | None = None
+        self._installed: list[int] = []
 
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    def _stop(self, signum: int) -> None:
+        self.received.append(signum)
+        if len(self.received) == 1 and self._job is not None:
+            self._job.cancel()
+        elif len(self.received) == 2:
+            _say("stopping: keeping the rows answered so far (a moment)", always=True)
+
+    async def run(self, job: asyncio.Future[None]) -> None:
+        """Await ``job``; SIGINT or SIGTERM cancels it and raises `_Stopped`."""
+        loop = asyncio.get_running_loop()
+        self._job = job
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self._stop, signum)
+                self._installed.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
+                pass
         try:
-            loop.add_signal_handler(signum, stop, signum)
-            installed.append(signum)
-        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - Windows
-            pass
-    try:
-        await job
-    except asyncio.CancelledError:
-        if received:
-            raise _Stopped(received[0]) from None
-        raise
-    finally:
-        for signum in installed:
+            await job
+        except asyncio.CancelledError:
+            if self.received:
+                raise _Stopped(self.received[0]) from None
+            raise
+
+    def remove(self) -> None:
+        """Back to the default handlers (the run has finished putting its rows away)."""
+        if not self._installed:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in self._installed:
             loop.remove_signal_handler(signum)
+            if self.received:  # stopping already: one more Ctrl-C must not kill the exit
+                signal.signal(signum, signal.SIG_IGN)
+        self._installed.clear()
 
 
 async def _enrich(args: argparse.Namespace, command: Command) -> int:
@@ -359,6 +379,16 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
 
 
 async def _enrich_file(args: argparse.Namespace, command: Command, input_path: str) -> int:
+    signals = _Signals()
+    try:
+        return await _run_file(args, command, input_path, signals)
+    finally:
+        signals.remove()
+
+
+async def _run_file(
+    args: argparse.Namespace, command: Command, input_path: str, signals: _Signals
+) -> int:
     # Everything that can be checked is checked before any request.
     output = Output(args.output, input_path)
     if args.resume:  # the journal is the record of paid work: never renamed over
@@ -410,7 +440,7 @@ async def _enrich_file(args: argparse.Namespace, command: Command, input_path: s
             async with Progress(tally, client, command, quiet=quiet, every=args.progress_interval):
                 job = asyncio.ensure_future(run_job(client, command, source.rows, ordered))
                 try:
-                    await _run_until_signal(job)
+                    await signals.run(job)
                 except _Stopped as stop:
                     stopped = stop.signum
             if stopped is None:

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import stat
 import subprocess
 import threading
@@ -19,6 +20,7 @@ import pytest
 
 from snov_async.cli import _check_journal, main
 from tests.cli.conftest import CLI, clean_env, emails_csv, read_csv
+from tests.cli.test_files import _wait_for_answers
 
 OLD = b"email,status\nkept@example.com,found\n"
 FAST = ["--rpm", "6000", "--no-progress"]
@@ -191,3 +193,32 @@ def test_formulas_from_the_api_are_defused_in_csv(
     assert main(["profiles", "in.csv", "-o", "out.jsonl", *FAST]) == 0
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert any(x["name"] == '=HYPERLINK("http://evil","Jane")' for x in lines)
+
+
+@pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM])
+def test_a_second_ctrl_c_does_not_lose_the_answered_rows(tmp_path: Path, second: int) -> None:
+    """An impatient user presses Ctrl-C twice. Measured before: the second one broke the
+    clean-up: no ``out.csv.partial`` (20+ answered, paid rows lost), a hidden ``.tmp`` left
+    behind or aiohttp's "Unclosed connector" dump, and exit -2 instead of 130."""
+    emails_csv(tmp_path / "leads.csv", 400)
+    (tmp_path / "out.csv").write_bytes(OLD)
+    proc = subprocess.Popen(
+        [*CLI, "verify", "leads.csv", "-o", "out.csv", "--progress-interval", "0.2"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_answers(proc, 10)
+    assert proc.stderr is not None
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(second)
+    err = proc.stderr.read()
+    proc.wait(timeout=30)
+    # Both pending at once: the system may hand over the SIGTERM first (then 143).
+    assert proc.returncode in ((130,) if second == signal.SIGINT else (130, 143)), err
+    assert "Traceback" not in err and "Unclosed" not in err, err
+    assert (tmp_path / "out.csv").read_bytes() == OLD
+    statuses = [r["status"] for r in read_csv(tmp_path / "out.csv.partial")]
+    assert statuses.count("found") >= 10
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
