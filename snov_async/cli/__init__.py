@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -326,6 +327,31 @@ class _Stopped(Exception):
         self.signum = signum
 
 
+class _ForTheShell(logging.Filter):
+    """The runner's "closing with N started tasks not collected ... see runner.unfinished"
+    names Python calls a shell user cannot make: said instead as a ``snov-async:`` line with
+    what the user can do (``--resume``)."""
+
+    def __init__(self, resume: bool) -> None:
+        super().__init__()
+        self.resume = resume
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg.startswith("closing with %d started tasks not collected"):
+            started, unknown = record.args if isinstance(record.args, tuple) else (0, 0)
+            record.msg = (
+                "snov-async: %d tasks started (and paid for) were not collected, %d starts "
+                "of unknown outcome: their rows are marked skipped; "
+                + (
+                    "rerun the same command to collect them without paying again"
+                    if self.resume
+                    else "run with --resume to make a stopped run resumable"
+                )
+            )
+            record.args = (started, unknown)
+        return True
+
+
 class _Signals:
     """SIGINT and SIGTERM while a run is under way: the first cancels the job; every later
     one is only noted until the run has put away what it answered (closed the client, kept
@@ -380,10 +406,13 @@ async def _enrich(args: argparse.Namespace, command: Command) -> int:
 
 async def _enrich_file(args: argparse.Namespace, command: Command, input_path: str) -> int:
     signals = _Signals()
+    shell = _ForTheShell(bool(args.resume))
+    logging.getLogger("snov_async").addFilter(shell)
     try:
         return await _run_file(args, command, input_path, signals)
     finally:
         signals.remove()
+        logging.getLogger("snov_async").removeFilter(shell)
 
 
 async def _run_file(

@@ -218,6 +218,9 @@ def test_a_second_ctrl_c_does_not_lose_the_answered_rows(tmp_path: Path, second:
     # Both pending at once: the system may hand over the SIGTERM first (then 143).
     assert proc.returncode in ((130,) if second == signal.SIGINT else (130, 143)), err
     assert "Traceback" not in err and "Unclosed" not in err, err
+    # Every line is the command's own: no "see runner.unfinished" meant for Python callers.
+    assert all(line.startswith("snov-async: ") for line in err.splitlines()), err
+    assert "were not collected" in err and "--resume" in err
     assert (tmp_path / "out.csv").read_bytes() == OLD
     statuses = [r["status"] for r in read_csv(tmp_path / "out.csv.partial")]
     assert statuses.count("found") >= 10
