@@ -43,7 +43,7 @@ from ..journal import SQLiteJournal
 from .jobs import COMMANDS, Command, Ordered, Tally, estimate, run_job
 from .output import Output, OutputError, RowWriter, output_kind
 from .progress import DEFAULT_EVERY, Progress
-from .rows import InputError, open_source
+from .rows import InputError, Source, open_source
 
 __all__ = ["main"]
 
@@ -430,6 +430,23 @@ async def _run_file(
         fmt=args.input_format,
         encoding=args.encoding,
     )
+    try:
+        return await _run_source(args, command, output, source, signals)
+    finally:
+        # The input is closed now, not by the garbage collector (a ResourceWarning under
+        # ``python -X dev``): the runner need not read the rows to their end.
+        close = getattr(source.rows, "close", None)
+        if close is not None:
+            close()
+
+
+async def _run_source(
+    args: argparse.Namespace,
+    command: Command,
+    output: Output,
+    source: Source,
+    signals: _Signals,
+) -> int:
     if args.dry_run:
         rpm = args.rpm or 60.0
         est = estimate(command, source.rows, rpm)

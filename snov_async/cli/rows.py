@@ -21,6 +21,7 @@ Columns are found by name, case-insensitively, with common aliases (``E-mail``, 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -201,6 +202,14 @@ def _text(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
 
 
+def _close(text: io.TextIOWrapper, stream: IO[bytes]) -> None:
+    """Close the input for good: the text layer too, or it is left for the garbage collector
+    (a ``ResourceWarning: unclosed file`` under ``python -X dev``)."""
+    with contextlib.suppress(ValueError, OSError):
+        text.close()
+    stream.close()
+
+
 def _kind(path: str, requested: str | None, first_line: str) -> str:
     if requested:
         return requested
@@ -321,7 +330,8 @@ def _csv(
 
     def rows() -> Iterator[Row]:
         stream.seek(0)
-        body = _csv_records(_text(stream, encoding), delimiter)
+        text = _text(stream, encoding)
+        body = _csv_records(text, delimiter)
         try:
             next(body, None)  # the header
             for index, cells in enumerate(body):
@@ -330,7 +340,7 @@ def _csv(
                 cells += [""] * (width - len(cells))
                 yield Row(index, dict(zip(header, cells, strict=True)), found)
         finally:
-            stream.close()
+            _close(text, stream)
 
     return Source(name, "csv", encoding, delimiter, header, max(total, 0), rows())
 
@@ -387,8 +397,9 @@ def _jsonl(
     def rows() -> Iterator[Row]:
         stream.seek(0)
         index = 0
+        text = _text(stream, encoding)
         try:
-            for line in _text(stream, encoding):
+            for line in text:
                 if not line.strip():
                     continue
                 obj, problem = _parse_line(line)
@@ -400,6 +411,6 @@ def _jsonl(
                 yield Row(index, obj, found, problem)
                 index += 1
         finally:
-            stream.close()
+            _close(text, stream)
 
     return Source(name, "jsonl", encoding, ",", list(keys), total, rows())

@@ -12,6 +12,7 @@ import resource
 import signal
 import stat
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,26 @@ def test_a_second_ctrl_c_does_not_lose_the_answered_rows(tmp_path: Path, second:
     statuses = [r["status"] for r in read_csv(tmp_path / "out.csv.partial")]
     assert statuses.count("found") >= 10
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("command", ["find-emails", "verify"])
+def test_no_resource_warning_under_python_dev_mode(tmp_path: Path, command: str) -> None:
+    """``python -X dev -m snov_async find-emails --sample`` printed "ResourceWarning: unclosed
+    file <_io.TextIOWrapper name='.../leads.csv'>": the input's text layer was left to the
+    garbage collector."""
+    if command == "verify":
+        emails_csv(tmp_path / "leads.csv", 12)
+        args = ["verify", "leads.csv"]
+    else:
+        args = ["find-emails", "--sample"]
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-m", "snov_async", *args, "-o", "out.csv", *FAST],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, result.stderr
