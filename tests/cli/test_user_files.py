@@ -249,3 +249,26 @@ def test_no_resource_warning_under_python_dev_mode(tmp_path: Path, command: str)
     )
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_line_too_long_is_refused_before_it_is_held_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A 200 MB CSV line took 436 MB of memory to refuse (a 1 GB one about 2 GB); in JSON
+    Lines any length was read whole and copied to the output. Lines are now read at most
+    `MAX_LINE` characters at a time: longer is exit 2, one line, nothing sent."""
+    from snov_async.cli import rows
+
+    monkeypatch.setattr(rows, "MAX_LINE", 1000)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SNOV_CLIENT_ID", raising=False)
+    huge = "a" * 5000 + "@acme.com"
+    if kind == "csv":
+        (tmp_path / "in.csv").write_text(f"email\nok@acme.com\n{huge}\n")
+    else:
+        (tmp_path / "in.jsonl").write_text(f'{{"email": "ok@acme.com"}}\n{{"email": "{huge}"}}\n')
+    assert main(["verify", f"in.{kind}", "-o", "out.csv", *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "has a line longer than 1,000 characters" in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "out.csv").exists()
