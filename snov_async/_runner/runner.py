@@ -254,6 +254,10 @@ class TaskRunner:
     ) -> AsyncIterator[R]:
         # Many calls begun at once take turns to set up (see `TimeSlice`).
         await self.scheduler.slice.checkpoint()
+        if self.scheduler.closed:  # while it waited: it began nothing, so it starts nothing
+            raise ClientStateError(
+                "the client was closed before this call began; nothing of it was started"
+            )
         job.ledger.open(job)
         job.feeder = asyncio.get_running_loop().create_task(job.feed(inputs))
         self.scheduler.add(job)

@@ -117,6 +117,8 @@ class Scheduler(Starting, Polling):
         self._auth_failures = 0
         #: Input reading of every job shares one time slice per loop iteration.
         self.slice = TimeSlice()
+        #: Set by `close`: a call still waiting for its turn to begin must not begin.
+        self.closed = False
         if webhook is not None:
             webhook.on(self._on_push, TaskResult)
 
@@ -385,6 +387,7 @@ class Scheduler(Starting, Polling):
     async def close(self, grace: float) -> None:
         """Stop: abandon every job, give starts on the wire ``grace`` seconds to answer (their
         hashes go to ``unfinished``), cut off the rest (listed as unknown outcomes)."""
+        self.closed = True
         for job in list(self.jobs):
             # Its caller may still be waiting for results: wake it with the reason.
             if job.feed_error is None:

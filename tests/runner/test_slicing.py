@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
-from snov_async import SnovClient
+from snov_async import ClientStateError, SnovClient
 from snov_async._runner import slicing
 from snov_async._runner.scheduler import MAX_REQUESTS_ON_THE_WIRE
 from snov_async._runner.slicing import SLICE, TimeSlice
@@ -208,3 +208,35 @@ async def test_readers_resumed_from_the_line_read_on_while_the_slice_lasts(
     assert sum(per_iteration.values()) == 2000
     assert max(per_iteration.values()) <= 100 + 5  # a slice, plus one item each reader
     assert len(per_iteration) <= 25  # about 20 slices' worth, not 2,000 iterations
+
+
+def test_calls_waiting_in_line_when_the_client_closes_begin_nothing() -> None:
+    # 300 calls made at once wait in line to begin (see `TimeSlice`); the client closes
+    # meanwhile. Each must fail as a call on a closed client does, start nothing, and leave
+    # no scheduling loop behind (the calls resumed after the close had restarted it, and
+    # returned rows of per-input ClientStateError: 197 of 300).
+    fake = FakeSnov(latency=1.0)
+
+    async def body() -> tuple[list[BaseException | None], Any]:
+        with aioresponses() as m:
+            fake.install(m)
+            snov = SnovClient(CLIENT_ID, CLIENT_SECRET, requests_per_minute=1_000_000)
+            await snov.open()
+            calls = [
+                asyncio.ensure_future(
+                    snov.verification.verify([f"c{c}-{i}@acme.com" for i in range(20)])
+                )
+                for c in range(300)
+            ]
+            for _ in range(3):
+                await asyncio.sleep(0)
+            assert snov._runner.scheduler.slice.waiting > 0  # the case: some wait in line
+            await snov.close()
+            _, pending = await asyncio.wait(calls, timeout=100)
+            assert not pending
+            return [call.exception() for call in calls], snov._runner.scheduler._loop_task
+
+    errors, loop_task = run_virtual(body)
+    assert all(isinstance(e, ClientStateError) for e in errors)
+    assert sum(fake.charged.values()) == 0
+    assert loop_task is None or loop_task.done()
