@@ -7,7 +7,8 @@ the sandbox in its own process (no rate limit, tasks of 50-200 ms): 500 jobs, 1,
 scheduler deciding as fast as answers come. Beside them a probe sleeps 5 ms at a time and
 records how late each wake-up is: the loop lag another coroutine of the application (a web
 handler in the same FastAPI or aiohttp server) would see. Target: the largest lag under 50 ms
-(the scheduler yields every 32 decisions; due tasks come from a heap, not a scan).
+(the scheduler yields every 32 decisions; due tasks come from a heap, not a scan; calls
+beginning and reading inputs share 5 ms per loop iteration, the rest waiting in line).
 
 It also times every full garbage collection during the run: on a slow machine one costs about
 1 µs per live object, and the modules alone (asyncio, aiohttp, snov_async) are ~47,000.
