@@ -6,16 +6,22 @@ left in it), so no two (operation, input) pairs share a key whatever characters 
 A worker's lease is the key ``{prefix}:@owner:{owner}`` with a TTL. `SnovClient` uses the
 prefix ``snov_async:{account_scope}:journal``: accounts never see each other's records.
 
-Claims, intents and releases are Lua scripts (atomic on the server). Redis's own durability
-settings decide what survives a Redis restart; a worker's crash loses nothing that was
-written. Any Redis failure is a `BackendError`; a row this journal cannot read is a
-`JournalError`.
+Claims, intents, starts, answers and releases are Lua scripts (atomic on the server; no
+MULTI/EXEC, which some proxies and ACL users refuse). Redis's own durability settings decide
+what survives a Redis restart; a worker's crash loses nothing that was written. Any Redis
+failure is a `BackendError`; a row this journal cannot read is a `JournalError`.
+
+A Redis that evicts keys when it is full (``maxmemory`` set with a ``maxmemory-policy`` other
+than ``noeviction``) would silently drop rows and leases, and inputs would be paid again: the
+journal refuses it with a `JournalError` on first use, before anything is claimed or sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+import logging
 import time
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +35,8 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 __all__ = ["RedisJournal"]
+
+logger = logging.getLogger("snov_async")
 
 T = TypeVar("T")
 
@@ -118,6 +126,14 @@ end
 return 0
 """
 
+# KEYS: the rows. ARGV: updated_at, task hash. Marks the rows started by that task.
+STARTED = """
+for i = 1, #KEYS do
+  redis.call('HSET', KEYS[i], 'state', 'started', 'task_hash', ARGV[2], 'updated_at', ARGV[1])
+end
+return 1
+"""
+
 # KEYS: the rows. ARGV: updated_at, then each row's data (JSON). Only rows that exist are
 # written, as SQLite's UPDATE does: an answer for an input this journal never saw started (a
 # collect of a hash with inputs the caller named) is not kept as a cached answer.
@@ -156,6 +172,8 @@ class RedisJournal:
         self._redis: aioredis.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
+        #: The Redis client whose server was checked not to evict keys.
+        self._checked: aioredis.Redis | None = None
 
     def __repr__(self) -> str:
         return f"<RedisJournal {where(self.url)} prefix={self.prefix!r}>"
@@ -181,7 +199,49 @@ class RedisJournal:
         return f"{self.prefix}:@owner:{owner}"
 
     async def _call(self, call: Awaitable[T]) -> T:
+        if self._checked is not self._redis:
+            try:
+                await self._check_eviction()
+            except BaseException:
+                if inspect.iscoroutine(call):
+                    call.close()  # never sent
+                raise
         return await guarded("redis journal", self.url, call)
+
+    async def _check_eviction(self) -> None:
+        """Refuse a server that may evict this journal's keys (see the module doc)."""
+        from redis.exceptions import ResponseError
+
+        redis = self.redis
+
+        async def memory() -> dict[str, Any] | None:
+            try:
+                info: dict[str, Any] = await redis.info("memory")
+            except ResponseError:  # INFO not allowed (ACL) or renamed: cannot tell
+                return None
+            return info
+
+        info = await guarded("redis journal", self.url, memory())
+        if info is None:
+            logger.warning(
+                "journal %s: cannot read the server's maxmemory-policy (INFO refused); make "
+                "sure it is noeviction, or evicted rows will be paid again",
+                where(self.url),
+            )
+        else:
+            limit = int(info.get("maxmemory") or 0)
+            policy = str(info.get("maxmemory_policy") or "noeviction")
+            if limit > 0 and policy != "noeviction":
+                err = JournalError(
+                    f"journal {where(self.url)}: this Redis evicts keys when full "
+                    f"(maxmemory-policy {policy}, maxmemory {limit} bytes); it would drop "
+                    "journal rows and leases without a word, and their inputs would be paid "
+                    "again: set maxmemory-policy noeviction, or give the journal a Redis of "
+                    "its own"
+                )
+                err.path = self.prefix
+                raise err
+        self._checked = redis
 
     def _record(self, operation: str, key: str, fields: Sequence[Any]) -> Record:
         state, task_hash, data, updated, owner = fields
@@ -207,7 +267,7 @@ class RedisJournal:
     # Journal -------------------------------------------------------------------------------
 
     async def lookup(self, operation: str, keys: Sequence[str]) -> dict[str, Record]:
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline(transaction=False)  # reads: no MULTI needed
         for key in keys:
             pipe.hmget(self._key(operation, key), FIELDS)
         rows: list[list[Any]] = await self._call(pipe.execute())
@@ -216,12 +276,6 @@ class RedisJournal:
             for key, row in zip(keys, rows, strict=True)
             if row[0] is not None
         }
-
-    async def _set(self, operation: str, items: Sequence[tuple[str, dict[Any, Any]]]) -> None:
-        pipe = self.redis.pipeline(transaction=True)
-        for key, fields in items:
-            pipe.hset(self._key(operation, key), mapping=fields)
-        await self._call(pipe.execute())
 
     async def intent(
         self, operation: str, keys: Sequence[str], *, owner: str | None = None
@@ -241,9 +295,9 @@ class RedisJournal:
             raise err
 
     async def started(self, operation: str, keys: Sequence[str], task_hash: str) -> None:
-        now = str(time.time())
-        fields = {"state": State.STARTED.value, "task_hash": task_hash, "updated_at": now}
-        await self._set(operation, [(key, fields) for key in keys])
+        if keys:
+            names = [self._key(operation, key) for key in keys]
+            await self._call(self._eval(STARTED, names, str(time.time()), task_hash))
 
     async def done(self, operation: str, results: Sequence[tuple[str, Any]]) -> None:
         if not results:
