@@ -217,6 +217,7 @@ class SnovClient:
             default a hash of ``base_url`` and ``client_id``, so accounts and APIs never share
             paid work; give a stable value only when the same account is reached through
             changing URLs (the command line does, for its built-in sandbox on a random port).
+            A given value replaces ``base_url`` in that hash: the client id stays part of it.
         journal_lease: seconds each bulk call's claims in a shared journal outlive its last
             heartbeat (renewed every third of it). Workers sharing a journal never start an
             input another live worker holds; a worker that dies frees its inputs this long
@@ -333,6 +334,10 @@ class SnovClient:
             scope = account_scope(base_url, client_id)
         elif not (isinstance(scope, str) and 0 < len(scope) <= 100 and scope.isprintable()):
             raise ConfigurationError("scope must be 1-100 printable characters", field="scope")
+        else:
+            # A given scope stands in for the API; the account is always part of the id, so
+            # two accounts given one scope never share paid work, a token or a rate budget.
+            scope = account_scope(scope, client_id)
         if (
             isinstance(max_response_size, bool)
             or not isinstance(max_response_size, int)
