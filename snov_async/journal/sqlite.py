@@ -19,7 +19,9 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,6 +66,26 @@ UPSERT = (
 )
 
 FIX = "move it away (or point journal= at the right file) and run again"
+
+
+#: Every journal of this process, to tell whether one of them holds a file open.
+_JOURNALS: weakref.WeakSet[SQLiteJournal] = weakref.WeakSet()
+_JOURNALS_LOCK = threading.Lock()
+#: Held while a journal of this process opens its file (checks it, connects, registers).
+_OPENING = threading.Lock()
+
+
+def _held_here(identity: tuple[int, int] | None) -> bool:
+    """Whether a journal of this process has the file ``identity`` open. Opening and closing
+    that file any other way (to read its header) would drop every lock this process holds on
+    it: POSIX advisory locks belong to the process, and closing any descriptor of the file
+    releases them all. Another process's SQLite then took itself for the last user, deleted
+    the -wal and -shm files under this one, and the processes wrote apart."""
+    if identity is None:
+        return False
+    with _JOURNALS_LOCK:
+        journals = list(_JOURNALS)
+    return any(j._db is not None and j._identity == identity for j in journals)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -118,31 +140,37 @@ class SQLiteJournal:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             self._check_same_file()
-        else:
-            if not self.path.exists():
-                self._create()
-            self._check_file()
-            db = sqlite3.connect(
-                self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
-            )
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-                if problems != ["ok"]:
-                    raise self._error(
-                        f"the database is damaged or truncated ({problems[0]})",
-                        "restore it from a backup, or move it away and run again (inputs "
-                        "recorded only in it may then be paid again)",
-                    )
-                self._ensure_schema(db)
-            except BaseException:
-                db.close()
-                raise
-            self._db = db
-            self._identity = _identity(self.path)
-            self._wal_identity = self._wal()
-        return self._db
+            return self._db
+        with _OPENING:  # one at a time: a header read never races another journal's open
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            self._create()
+        self._check_file()
+        db = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise self._error(
+                    f"the database is damaged or truncated ({problems[0]})",
+                    "restore it from a backup, or move it away and run again (inputs "
+                    "recorded only in it may then be paid again)",
+                )
+            self._ensure_schema(db)
+        except BaseException:
+            db.close()
+            raise
+        self._db = db
+        self._identity = _identity(self.path)
+        self._wal_identity = self._wal()
+        with _JOURNALS_LOCK:
+            _JOURNALS.add(self)
+        return db
 
     def _wal(self) -> tuple[int, int] | None:
         try:
@@ -219,6 +247,8 @@ class SQLiteJournal:
                 "restore it from a backup, or delete it to start a new journal (inputs it "
                 "recorded may then be paid again)",
             )
+        if _held_here(_identity(self.path)):
+            return  # a journal here has it open: it is one, and reading it would drop locks
         with self.path.open("rb") as f:
             head = f.read(len(HEADER))
         if head != HEADER:

@@ -102,3 +102,43 @@ async def test_a_deleted_wal_is_refused_on_every_later_use(tmp_path: Path) -> No
     assert set(await again.lookup("op", ["a", "b"])) == {"a"}
     await again.intent("op", ["c"])
     await again.close()
+
+
+READER = textwrap.dedent(
+    """
+    import sqlite3, sys
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    print(",".join(sorted(r[0] for r in db.execute("SELECT key FROM journal"))))
+    db.close()  # the last connection anywhere would checkpoint and delete the -wal
+    """
+)
+
+
+async def read_keys(path: Path) -> str:
+    reader = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", READER, str(path), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(reader.communicate(), 30)
+    assert reader.returncode == 0
+    return out.decode().strip()
+
+
+async def test_two_journals_of_one_process_keep_their_locks_on_a_shared_file(
+    tmp_path: Path,
+) -> None:
+    """Two journals in one process on one file (two accounts per worker, as in
+    tests/integrity). Opening the second read the file's header with a plain open/close,
+    which dropped every SQLite lock the process held on it (POSIX locks belong to the
+    process): another process closing its connection then took itself for the last user
+    and deleted the -wal and -shm under the first journal, which went on writing into the
+    deleted log, unseen by every other process (4 of 4 runs of the four-process test had a
+    worker doing so)."""
+    path = tmp_path / "j.db"
+    first, second = SQLiteJournal(path), SQLiteJournal(path)
+    await first.intent("op", ["a"])
+    assert await second.lookup("op", ["a"])  # the second opens the same file
+    assert await read_keys(path) == "a"  # another process opens and closes it
+    await first.intent("op", ["b"])  # was: refused, the -wal deleted under it
+    assert await read_keys(path) == "a,b"  # other processes see what it records
+    await first.close()
+    await second.close()
