@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from .._call import Slot
 from ..errors import (
     NotEnoughCreditsError,
+    NotFoundError,
     RateLimitError,
     ResponseFormatError,
     ServerError,
@@ -75,6 +76,8 @@ class Polling(SchedulerPart):
                 self.policy.after_failure(task, now)
             return
         except SnovError as err:
+            if task.resumed and isinstance(err, NotFoundError) and not err.answer:
+                err = self._lost(task, err)
             self._finish(task, None, err)
             return
         finally:
@@ -131,6 +134,26 @@ class Polling(SchedulerPart):
                 self.tasks.overdue(task)
             if now >= task.deadline:
                 self._time_out(task, now)
+
+    @staticmethod
+    def _lost(task: RemoteTask, err: NotFoundError) -> NotFoundError:
+        """A journaled task the server no longer knows (its results kept no longer, or a
+        sandbox that restarted): they are lost, and whether its start was charged is
+        unknown. Its inputs are recorded as of unknown outcome: the next run reports them, or
+        with ``resend_unknown`` starts them again, instead of asking for the same task for
+        ever (every rerun failed them with the same 404)."""
+        job = task.job
+        job.ledger.left_out(job.spec.name, task.keys)
+        lost = NotFoundError(
+            f"the server does not know task {task.task_hash} any more: its results are lost. "
+            "Its inputs are recorded as of unknown outcome (it may have been charged); "
+            "resend_unknown=True starts them again",
+            status=err.status,
+            method=err.method,
+            path=err.path,
+        )
+        lost.__cause__ = err
+        return lost
 
     def _adopt(self, task: RemoteTask, payload: Any) -> None:
         """A collected task answered: its inputs are the ones its answer names."""

@@ -4,18 +4,17 @@ task past its retention) must not fail its rows on every rerun."""
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 from snov_async import SnovClient
-from snov_async.errors import NotFoundError, TaskTimeoutError
+from snov_async.errors import NotFoundError, OutcomeUnknownError, TaskTimeoutError
 from snov_async.journal import SQLiteJournal
 from snov_async.sandbox import Sandbox, SandboxConfig
 
 EMAILS = [f"user{i}@firm{i}.com" for i in range(20)]
 
 
-def client(sb: Sandbox, journal: Path, **kw: float) -> SnovClient:
+def client(sb: Sandbox, journal: Path, **kw: Any) -> SnovClient:
     return SnovClient(
         "cli",
         "secret",
@@ -28,14 +27,14 @@ def client(sb: Sandbox, journal: Path, **kw: float) -> SnovClient:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: a journaled task hash answered 404 keeps failing its inputs with "
-    "NotFoundError on every rerun (the hash is never dropped nor the inputs restarted)",
-)
-async def test_a_rerun_restarts_inputs_whose_journaled_task_the_server_lost(
+async def test_inputs_of_a_journaled_task_the_server_lost_become_unknown_outcomes(
     tmp_path: Path,
 ) -> None:
+    # Measured before: every rerun failed all 20 inputs with the same 404, for ever (on the
+    # CLI: kill -9, then --resume, 270 of 300 rows NotFoundError on each rerun). Whether the
+    # lost task was charged is unknown, so they are not started again on their own: the
+    # rerun that meets the 404 says so, later reruns report an unknown outcome, and
+    # resend_unknown=True starts them again (one start per batch, each input once).
     journal = tmp_path / "j.db"
     # Run 1: the tasks start and never finish before the run gives up (a crash stand-in).
     async with (
@@ -45,12 +44,31 @@ async def test_a_rerun_restarts_inputs_whose_journaled_task_the_server_lost(
         first = await snov.verification.verify(EMAILS)
     assert all(isinstance(r.error, TaskTimeoutError) for r in first)
     # Run 2: a new server that never saw those tasks (the built-in sandbox's state died with
-    # its process). Measured: all 20 rows NotFoundError, on this and every later rerun.
+    # its process): the 404 is said, with what to do.
     async with (
         Sandbox(SandboxConfig(rate_limit=None, task_latency=0.01)) as sb,
         client(sb, journal) as snov,
     ):
         second = await snov.verification.verify(EMAILS)
-    lost = [r for r in second if isinstance(r.error, NotFoundError)]
-    assert lost == [], f"{len(lost)} of {len(second)} rows NotFoundError"
-    assert all(r.error is None for r in second)
+    assert all(isinstance(r.error, NotFoundError) for r in second)
+    assert all("resend_unknown" in str(r.error) for r in second)
+    # Run 3: not asked again for the lost task, and not started again unasked.
+    async with (
+        Sandbox(SandboxConfig(rate_limit=None, task_latency=0.01)) as sb,
+        client(sb, journal) as snov,
+    ):
+        third = await snov.verification.verify(EMAILS)
+        assert sb.stats.requests.get("GET /v2/email-verification/result", 0) == 0
+        assert sb.stats.requests.get("POST /v2/email-verification/start", 0) == 0
+    assert all(isinstance(r.error, OutcomeUnknownError) for r in third)
+    # Run 4: the user accepts paying again.
+    async with (
+        Sandbox(SandboxConfig(rate_limit=None, task_latency=0.01)) as sb,
+        client(sb, journal, resend_unknown=True) as snov,
+    ):
+        fourth = await snov.verification.verify(EMAILS)
+        starts = sb.stats.requests.get("POST /v2/email-verification/start", 0)
+        polls = sb.stats.requests.get("GET /v2/email-verification/result", 0)
+    assert all(r.ok for r in fourth)
+    assert polls >= 2  # (the counter run 3 read is the one that counts result polls)
+    assert starts == 2  # 20 inputs, 10 to a start
