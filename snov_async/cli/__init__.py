@@ -207,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
             "after a crash continues without paying twice",
         )
         p.add_argument(
+            "--resend-unknown",
+            action="store_true",
+            help="with --resume: start again rows whose earlier start has an unknown outcome "
+            "(cut off mid-request, or a task the server no longer knows); they may be "
+            "charged twice",
+        )
+        p.add_argument(
             "--journal",
             metavar="PATH",
             help=f"the journal --resume uses (default: {DEFAULT_JOURNAL}; on the built-in "
@@ -236,10 +243,14 @@ def default_journal() -> str:
 
 
 @contextlib.asynccontextmanager
-async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterator[SnovClient]:
+async def _client(
+    rpm: float | None, journal: str | None = None, *, resend_unknown: bool = False
+) -> AsyncIterator[SnovClient]:
     """The real API when credentials are set, else the in-process sandbox."""
     if not _on_sandbox():
-        async with SnovClient.from_env(requests_per_minute=rpm or 60.0, journal=journal) as client:
+        async with SnovClient.from_env(
+            requests_per_minute=rpm or 60.0, journal=journal, resend_unknown=resend_unknown
+        ) as client:
             yield client
         return
     from ..sandbox import Sandbox, SandboxConfig
@@ -259,6 +270,7 @@ async def _client(rpm: float | None, journal: str | None = None) -> AsyncIterato
             requests_per_minute=rate,
             initial_task_latency=1.0,
             journal=journal,
+            resend_unknown=resend_unknown,
             # The built-in sandbox listens on a new port every run: one stable identity lets
             # --resume find the (separate) sandbox journal's records again.
             scope="snov-async-builtin-sandbox",
@@ -311,6 +323,19 @@ def _exit_code(tally: Tally, args: argparse.Namespace) -> int:
     if tally.failures["AuthenticationError"]:
         return EXIT_AUTH
     return EXIT_ROWS_FAILED
+
+
+def _rerun_hint(t: Tally, args: argparse.Namespace) -> str:
+    """What a rerun does for the failed rows: rows of unknown outcome (a start cut off, a
+    task the server lost) are not started again unless asked, so "rerun them" alone would
+    fail them again."""
+    unknown = t.failures["OutcomeUnknownError"] + t.failures["NotFoundError"]
+    if unknown and args.resume and not args.resend_unknown:
+        return (
+            f"rerun them ({unknown} of unknown outcome start again only with "
+            "--resend-unknown, and may be charged twice)"
+        )
+    return "rerun them"
 
 
 def _counts(t: Tally) -> str:
@@ -468,7 +493,7 @@ async def _run_source(
     try:
         if journal is not None:
             await _check_journal(journal)  # a file that is not a journal: exit 2, nothing sent
-        async with _client(args.rpm, journal) as client:
+        async with _client(args.rpm, journal, resend_unknown=args.resend_unknown) as client:
             label = await _source_label(client)
             balance = await client.account.balance()
             if balance.balance is not None and balance.balance < 1:
@@ -520,8 +545,9 @@ async def _run_source(
         _kept(
             output,
             tally,
-            f"{failed} of {tally.total} rows failed ({_counts(tally)}); rerun them, or accept "
-            "them with --allow-errors",
+            f"{failed} of {tally.total} rows failed ({_counts(tally)}); "
+            + _rerun_hint(tally, args)
+            + ", or accept them with --allow-errors",
         )
         return code
     output.commit()
@@ -596,6 +622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..sandbox.__main__ import main as sandbox_main
 
         return sandbox_main(args.args)
+    if getattr(args, "resend_unknown", False) and not args.resume:
+        parser.error("--resend-unknown needs --resume (only the journal knows those rows)")
     _say.quiet = bool(getattr(args, "quiet", False))
     try:
         return asyncio.run(_dispatch(args))

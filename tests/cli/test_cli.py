@@ -219,3 +219,56 @@ def test_semicolon_files_and_unusual_headers_are_understood(tmp_path: Path) -> N
         rows = list(csv.DictReader(f, delimiter=";"))
     assert [r["Contact"] for r in rows] == ["Jo", "Al"]
     assert rows[0]["smtp_status"] and rows[1]["error"].startswith("ValidationError")
+
+
+def test_rows_of_a_task_the_sandbox_lost_start_again_only_with_resend_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The built-in sandbox's tasks die with its process: a run killed mid-way leaves
+    # journaled tasks no later sandbox knows (a reviewer measured 270 of 300 rows
+    # NotFoundError on every --resume, and "rerun them" as the only advice). A stand-in
+    # for the killed run: the SDK journals started tasks that never finish, as the CLI would.
+    import asyncio
+
+    from snov_async import SnovClient
+    from snov_async.journal import SQLiteJournal
+    from snov_async.sandbox import Sandbox, SandboxConfig
+
+    emails = [f"user{i}@firm{i}.com" for i in range(12)]
+    src = tmp_path / "leads.csv"
+    src.write_text("email\n" + "".join(e + "\n" for e in emails), encoding="utf-8")
+    journal = tmp_path / "j.db"
+
+    async def killed_run() -> None:
+        async with (
+            Sandbox(SandboxConfig(rate_limit=None, task_latency=3600.0)) as sb,
+            SnovClient(
+                "sandbox",
+                "sandbox",
+                base_url=sb.base_url,
+                requests_per_minute=60_000,
+                journal=SQLiteJournal(str(journal)),
+                scope="snov-async-builtin-sandbox",
+                task_timeout=0.3,
+            ) as snov,
+        ):
+            await snov.verification.verify(emails)
+
+    asyncio.run(killed_run())
+    args = ["verify", str(src), "--rpm", "6000", "--resume", "--journal", str(journal)]
+    assert main([*args, "-o", str(tmp_path / "one.csv")]) == 6
+    err = capsys.readouterr().err
+    assert "12 of unknown outcome start again only with --resend-unknown" in err
+    assert main([*args, "-o", str(tmp_path / "two.csv")]) == 6  # not started unasked
+    assert "--resend-unknown" in capsys.readouterr().err
+    assert main([*args, "--resend-unknown", "-o", str(tmp_path / "three.csv")]) == 0
+    rows = read_csv(tmp_path / "three.csv")
+    assert len(rows) == 12 and all(r["error"] == "" for r in rows)
+
+
+def test_resend_unknown_without_resume_is_a_usage_error(tmp_path: Path) -> None:
+    src = tmp_path / "leads.csv"
+    src.write_text("email\na@b.com\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["verify", str(src), "--resend-unknown"])
+    assert exit_.value.code == 2
