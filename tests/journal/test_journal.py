@@ -148,9 +148,17 @@ async def test_sigkill_mid_run_then_rerun_restarts_nothing(tmp_path: Path) -> No
         assert set(started_before) <= set(sb.stats.starts_per_input)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["i"] for r in rows) == list(range(300))
-    # Everything is answered: a result, or at most one batch killed mid-request (unknown).
+    # Everything is answered: a result, or an unknown outcome for inputs whose start the
+    # kill caught on the wire or before its hash was written. Only inputs started before the
+    # kill can be such (a timing-free bound); how many batches were caught depends on the
+    # machine's load (one usually; two, 20 inputs, on a loaded machine, where the bound of
+    # one batch failed 1 run in 3), so the count is bounded loosely.
     unknown = [r for r in rows if r["error"] == "OutcomeUnknownError"]
-    assert len(unknown) <= 10 and all(r["ok"] for r in rows if r not in unknown)
+    assert all(r["ok"] for r in rows if r not in unknown)
+    emails = [f"user{i}@acme{i % 7}.com" for i in range(300)]
+    before = {email for _, email in started_before}
+    assert all(emails[r["i"]] in before for r in unknown)
+    assert len(unknown) <= 30
 
 
 class BrokenJournal(SQLiteJournal):
