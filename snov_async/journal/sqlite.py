@@ -96,6 +96,12 @@ def _identity(path: Path) -> tuple[int, int] | None:
 class SQLiteJournal:
     """A `Journal` in a SQLite file (made if missing).
 
+    While it is in use the journal is three files: ``path`` and SQLite's ``path-wal`` and
+    ``path-shm`` beside it. Copy, move, restore or delete them together, with no run using
+    them: a backup restored beside a newer ``-wal`` gets that log replayed over it (its
+    records vanish, a crashed run's come back), and a ``-wal`` deleted during a run is
+    detected and refused (`JournalError`).
+
     Args:
         path: the file.
         busy_timeout: seconds a write waits for another process's transaction before
