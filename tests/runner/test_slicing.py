@@ -17,11 +17,16 @@ from tests.helpers import CLIENT_ID, CLIENT_SECRET
 from tests.vtime import run_virtual
 
 
-async def test_readers_yield_once_the_iterations_slice_is_spent(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    clock = [0.0]
-    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time slices' clock, frozen: a test advances ``clock[0]`` by what reading an item
+    costs."""
+    now = [0.0]
+    monkeypatch.setattr(slicing.time, "perf_counter", lambda: now[0])
+    return now
+
+
+async def test_readers_yield_once_the_iterations_slice_is_spent(clock: list[float]) -> None:
     budget = TimeSlice()
     turns: list[tuple[int, int]] = []  # (iteration, reader)
     iteration = [0]
@@ -99,11 +104,7 @@ def test_an_unpaced_client_keeps_few_requests_on_the_wire() -> None:
     assert 1 < peak[0] <= 32
 
 
-def test_a_slice_spent_on_a_loop_that_closed_is_renewed_on_the_next(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    clock = [0.0]
-    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+def test_a_slice_spent_on_a_loop_that_closed_is_renewed_on_the_next(clock: list[float]) -> None:
     budget = TimeSlice()
 
     async def spend() -> None:
@@ -135,15 +136,11 @@ async def _count_iterations(iteration: list[int]) -> None:
         iteration[0] += 1
 
 
-async def test_readers_in_line_resume_a_few_per_iteration_not_all(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_readers_in_line_resume_a_few_per_iteration_not_all(clock: list[float]) -> None:
     # Every item costs a whole slice: after the first item of an iteration, every reader
     # that reaches a checkpoint waits in line. With all 300 of them resumed each iteration
     # to find the slice spent again, each iteration cost 300 wake-ups doing nothing (16 ms
     # of a 500-call benchmark's iterations); resumed WAKE at a time, each wake-up reads.
-    clock = [0.0]
-    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
     budget = TimeSlice()
     iteration = [0]
     resumed: dict[int, int] = {}  # iteration -> readers that went past a checkpoint
@@ -166,13 +163,8 @@ async def test_readers_in_line_resume_a_few_per_iteration_not_all(
     assert len(resumed) <= 900 // slicing.WAKE + 5
 
 
-async def test_a_reader_that_left_the_line_does_not_stall_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    clock = [0.0]
-    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
+async def test_a_reader_that_left_the_line_does_not_stall_it(clock: list[float]) -> None:
     budget = TimeSlice()
-    clock[0] += 0.0
     await budget.checkpoint()  # the slice begins
     clock[0] += 2 * SLICE  # and is spent
     queued = [asyncio.ensure_future(budget.checkpoint()) for _ in range(3 * slicing.WAKE)]
@@ -186,12 +178,10 @@ async def test_a_reader_that_left_the_line_does_not_stall_it(
 
 
 async def test_readers_resumed_from_the_line_read_on_while_the_slice_lasts(
-    monkeypatch: pytest.MonkeyPatch,
+    clock: list[float],
 ) -> None:
     # Items costing a hundredth of a slice: a reader resumed from the line reads about 100
     # items before it waits again (not one item per wake-up).
-    clock = [0.0]
-    monkeypatch.setattr(slicing.time, "perf_counter", lambda: clock[0])
     budget = TimeSlice()
     iteration = [0]
     per_iteration: dict[int, int] = {}
