@@ -114,11 +114,12 @@ class Ledger:
     def unanswered(self, operation: str, keys: Sequence[Hashable]) -> None:
         """A task ended without answering (out of credits: not charged); forget them."""
 
-    def left_out(self, operation: str, keys: Sequence[Hashable]) -> None:
-        """A task, polled again by a rerun, still says nothing (that is surely theirs) about
-        these inputs: whether they were charged is unknown, so the next run reports them
-        (or, with ``resend_unknown``, sends them again) instead of polling the same task
-        for the same silence."""
+    def left_out(self, operation: str, keys: Sequence[Hashable]) -> bool:
+        """A task, polled again by a rerun, says nothing (that is surely theirs) about these
+        inputs, or no longer exists: whether they were charged is unknown, so the next run
+        reports them (or, with ``resend_unknown``, sends them again) instead of polling the
+        same task for the same silence. Returns whether that was recorded."""
+        return False
 
     async def flush(self) -> None:
         """Wait for the writes under way."""
@@ -275,11 +276,13 @@ class JournalLedger(Ledger):
         assert self.journal is not None
         self._write(self.journal.forget(self._op(operation), [encode_key(k) for k in keys]))
 
-    def left_out(self, operation: str, keys: Sequence[Hashable]) -> None:
+    def left_out(self, operation: str, keys: Sequence[Hashable]) -> bool:
         assert self.journal is not None
-        if keys:  # an intent of no owner: an unknown outcome to the next claim
-            jkeys = [encode_key(k) for k in keys]
-            self._write(self.journal.intent(self._op(operation), jkeys))
+        if not keys:
+            return False
+        # An intent of no owner: an unknown outcome to the next claim.
+        self._write(self.journal.intent(self._op(operation), [encode_key(k) for k in keys]))
+        return True
 
     def release(self, owner: str | None, operation: str, keys: Sequence[Hashable]) -> None:
         assert self.journal is not None
@@ -355,9 +358,10 @@ class ResumeLedger(Ledger):
     def unanswered(self, operation: str, keys: Sequence[Hashable]) -> None:
         self.base.unanswered(operation, keys)
 
-    def left_out(self, operation: str, keys: Sequence[Hashable]) -> None:
+    def left_out(self, operation: str, keys: Sequence[Hashable]) -> bool:
         """Nothing: the inputs were named by the caller, not recorded when the task was
         started (an input never sent must not become an unknown outcome)."""
+        return False
 
     async def flush(self) -> None:
         await self.base.flush()

@@ -141,9 +141,11 @@ class Polling(SchedulerPart):
         sandbox that restarted): they are lost, and whether its start was charged is
         unknown. Its inputs are recorded as of unknown outcome: the next run reports them, or
         with ``resend_unknown`` starts them again, instead of asking for the same task for
-        ever (every rerun failed them with the same 404)."""
+        ever (every rerun failed them with the same 404). A task the caller named (`collect`
+        of a hash) records nothing: its 404 is said as it came."""
         job = task.job
-        job.ledger.left_out(job.spec.name, task.keys)
+        if not job.ledger.left_out(job.spec.name, task.keys):
+            return err
         lost = NotFoundError(
             f"the server does not know task {task.task_hash} any more: its results are lost. "
             "Its inputs are recorded as of unknown outcome (it may have been charged); "

@@ -72,3 +72,18 @@ async def test_inputs_of_a_journaled_task_the_server_lost_become_unknown_outcome
     assert all(r.ok for r in fourth)
     assert polls >= 2  # (the counter run 3 read is the one that counts result polls)
     assert starts == 2  # 20 inputs, 10 to a start
+
+
+async def test_collecting_a_hash_the_server_does_not_know_says_its_404_as_it_came() -> None:
+    # A break attempt on the lost-task handling: a task the caller names (a typo, or one
+    # kept no longer) is not a journaled start. Its inputs were told they had been
+    # "recorded as of unknown outcome" and that resend_unknown would start them again;
+    # neither was true without a journal.
+    async with (
+        Sandbox(SandboxConfig(rate_limit=None)) as sb,
+        SnovClient("a", "b", base_url=sb.base_url, requests_per_minute=60_000) as snov,
+    ):
+        rows = await snov.verification.collect("0123456789abcdef0123456789abcdef", ["a@b.com"])
+    assert isinstance(rows[0].error, NotFoundError)
+    assert "resend_unknown" not in str(rows[0].error)
+    assert "unknown outcome" not in str(rows[0].error)
